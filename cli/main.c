@@ -1,0 +1,57 @@
+/* actlab: the command-line entry point; dispatches to cmd_*.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "actlab - train neural networks and measure what their activations do\n"
+    "\n"
+    "usage: actlab <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  act list                 the activation table: parameters, kinks, derivatives there\n"
+    "  act eval SPEC ...        apply an activation (and its backward) to NPY files\n"
+    "  act plot SPEC... ...     plot activations and their derivatives as SVG\n"
+    "\n"
+    "Run `actlab <command> --help` for a command's options.\n"
+    "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the kernels' instruction set.\n";
+
+int cli_fail(const char *cmd, const al_error *err)
+{
+    fprintf(stderr, "actlab %s: %s\n", cmd, err->message);
+    return err->status == AL_ERR_INVALID ? 2 : 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "actlab %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(run `actlab %s --help` for usage)\n", cmd);
+    return 2;
+}
+
+int cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("actlab 0.1.0 (kernels: %s)\n", al_isa_name(AL_ISA_AUTO));
+        return 0;
+    }
+    if (strcmp(argv[1], "act") == 0)
+        return cmd_act(argc - 2, argv + 2);
+    fprintf(stderr, "actlab: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}

@@ -1,0 +1,63 @@
+/* The model spec language: a comma- or newline-separated list of PyTorch
+ * module constructors, `Linear(784, 256), ReLU(), ELU(alpha=0.5)`. */
+#ifndef ACTLAB_SPEC_H
+#define ACTLAB_SPEC_H
+
+#include <stddef.h>
+
+#include "actlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum al_spec_type {
+    AL_SPEC_NUMBER,   /* 3, -0.5, 1e-3, inf, nan */
+    AL_SPEC_BOOL,     /* True, False */
+    AL_SPEC_STRING,   /* 'tanh' or "tanh" */
+    AL_SPEC_NONE      /* None */
+} al_spec_type;
+
+/* One argument: positional when key is NULL. */
+typedef struct al_spec_arg {
+    const char *key;
+    al_spec_type type;
+    double number;
+    int is_integer;    /* the number was written without '.', exponent, inf or nan */
+    int boolean;
+    const char *string;
+    int line, column;  /* where the value starts, 1-based */
+    int key_line, key_column; /* where the key starts (= value's when positional) */
+} al_spec_arg;
+
+/* One constructor. */
+typedef struct al_spec_module {
+    const char *name;
+    int line, column;
+    int n_args;
+    al_spec_arg *args;
+} al_spec_module;
+
+/* A parsed spec; owns every string it points to. */
+typedef struct al_spec {
+    int n_modules;
+    al_spec_module *modules;
+    char *source;      /* a copy of the text, for error messages */
+    void *arena;       /* internal storage */
+} al_spec;
+
+/* Parses text into a new spec; errors give line, column, what was expected
+ * and the line with a caret under the column. */
+al_status al_spec_parse(const char *text, al_spec **out, al_error *err);
+/* Frees a spec; NULL is fine. */
+void al_spec_free(al_spec *spec);
+/* Records an error at (line, column) of spec's source, with the source line
+ * and a caret, then the printf-style message; returns status. */
+al_status al_spec_error_at(const al_spec *spec, int line, int column, al_error *err,
+                           al_status status, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,47 @@
+/* Small shared utilities: atomic file writes, whole-file reads, a growable
+ * text buffer, and "did you mean" suggestions. */
+#ifndef ACTLAB_UTIL_H
+#define ACTLAB_UTIL_H
+
+#include <stddef.h>
+
+#include "actlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Writes size bytes to path through a temporary file in the same folder,
+ * fsync and rename: path holds either its old content or all of the new. */
+al_status al_file_write_atomic(const char *path, const void *data, size_t size, al_error *err);
+
+/* Reads a whole file into a new buffer (free() it); refuses files larger than
+ * max_bytes. A NUL byte is appended (not counted in size) for text parsers. */
+al_status al_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size,
+                           al_error *err);
+
+/* A growable, always NUL-terminated text buffer. Zero-initialise to start. */
+typedef struct al_buf {
+    char *data;
+    size_t len, cap;
+    int failed;        /* set when an allocation failed; later appends are ignored */
+} al_buf;
+
+/* Appends printf-style text. */
+void al_buf_printf(al_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends len bytes. */
+void al_buf_append(al_buf *b, const char *s, size_t len);
+/* Frees the buffer's memory and zeroes it. */
+void al_buf_free(al_buf *b);
+
+/* Levenshtein distance between a and b, ignoring ASCII case. */
+size_t al_edit_distance(const char *a, const char *b);
+
+/* Writes up to three of names closest to name as "'A', 'B' or 'C'" into out. */
+void al_closest_names(const char *name, const char *const *names, size_t count,
+                      char *out, size_t out_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages actlab needs that are missing. Idempotent; when
+# everything is present it only asks dpkg, which takes well under a second.
+# Usage: scripts/deps.sh [build|test|bench|all]   (default: test)
+set -euo pipefail
+what=${1:-test}
+pkgs=(build-essential cmake pkg-config libopenblas-dev libsleef-dev zlib1g-dev
+      libjansson-dev dataset-fashion-mnist)
+case "$what" in
+  build|test) ;;
+  bench|all) pkgs+=(python3-torch python3-numpy) ;;
+  *) echo "deps.sh: unknown target '$what' (use build, test, bench or all)" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps.sh: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

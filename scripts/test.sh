@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds actlab twice (Release, then ASan+UBSan) and runs every test in each.
+# The last line is the total: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+passed=0; failed=0
+run_suite() {  # name, build dir, extra cmake args...
+  local name=$1 dir=$2; shift 2
+  echo "== $name build ($dir)"
+  if ! cmake -S . -B "$dir" "$@" >"$dir.configure.log" 2>&1 && ! { mkdir -p "$dir" && cmake -S . -B "$dir" "$@" >"$dir.configure.log" 2>&1; }; then
+    cat "$dir.configure.log"; echo "$name: configure failed"; failed=$((failed + 1)); return
+  fi
+  if ! cmake --build "$dir" -j "$jobs"; then
+    echo "$name: build failed"; failed=$((failed + 1)); return
+  fi
+  local log="$dir/ctest.log"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 900) 2>&1 | tee "$log"
+  local p f
+  p=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$log")
+  f=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(\*\*\*|Failed|Timeout|Exception)' "$log")
+  echo "$name: $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
+}
+mkdir -p build
+run_suite release build/release -DCMAKE_BUILD_TYPE=Release
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_suite asan build/asan -DCMAKE_BUILD_TYPE=Debug -DACTLAB_SANITIZE=ON
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
