@@ -34,9 +34,19 @@ static int close_f64(double got, double want)
     return fabs(got - want) <= 1e-12 + 1e-9 * fabs(want);
 }
 
-/* Where PyTorch computes inf*0 or inf/inf and actlab returns the limit. */
-static int documented_limit(al_act_id id, double x, double torch_value, double ours)
+/* The documented differences (docs/activations.md): Hardsigmoid's float64
+ * derivative, which PyTorch computes with 1/6 rounded to float32; limits at infinity where
+ * PyTorch computes inf*0 or inf/inf; derivatives at NaN inputs and
+ * Hardswish'(3), where PyTorch's vectorised code (which these fixtures ran)
+ * and its scalar code disagree, and actlab follows the scalar code. */
+static int documented(al_act_id id, int is_dx, double x, double torch_value, double ours)
 {
+    if (is_dx && isnan(x))
+        return 1; /* checked against the scalar code's rules in test_act.c */
+    if (is_dx && id == AL_ACT_HARDSWISH && x == 3 && fabs(ours - 1.5 * torch_value) <= 1e-6 * fabs(ours))
+        return 1; /* PyTorch's vector code: dy; its scalar code and ACTIVATIONS.md: 1.5 dy */
+    if (is_dx && id == AL_ACT_HARDSIGMOID && fabs(ours - torch_value) <= 6e-8 * fabs(ours))
+        return 1; /* PyTorch's float64 backward multiplies by 1/6 rounded to float32 */
     if (!isnan(torch_value) || isnan(ours) || !isinf(x))
         return 0;
     switch (id) {
@@ -122,7 +132,7 @@ static void run_case(const char *name, const char *spec, const char *shape_text,
             {yd[i], y64[i], 0, "y f64"}, {dxd[i], dx64[i], 0, "dx f64"}};
         for (int k = 0; k < 4; k++) {
             int ok = c[k].f32 ? close_f32(c[k].ours, c[k].want) : close_f64(c[k].ours, c[k].want);
-            if (!ok && documented_limit(a.id, x[i], c[k].want, c[k].ours)) {
+            if (!ok && documented(a.id, k % 2, x[i], c[k].want, c[k].ours)) {
                 limits++;
                 continue;
             }
@@ -133,7 +143,24 @@ static void run_case(const char *name, const char *spec, const char *shape_text,
     }
     CHECK(bad == 0, "%s [%s]: %d values differ from PyTorch", spec, al_isa_name(isa), bad);
     if (limits)
-        fprintf(stderr, "   %s: %d values at +-inf return the limit where PyTorch gives NaN\n", spec, limits);
+        fprintf(stderr, "   %s [%s]: %d values differ as documented (limits at inf, NaN inputs, Hardswish'(3))\n", spec, al_isa_name(isa), limits);
+    /* .w_clean: the slope gradient with non-finite and |x| > 100 inputs set to 0
+     * (in .w.npy they make it NaN or inf, which checks nothing) */
+    al_array wc = {0};
+    if (nw > 0 && load(name, ".w_clean", &wc)) {
+        for (size_t i = 0; i < n; i++) {
+            double xc = isfinite(x[i]) && fabs(x[i]) <= 100 ? x[i] : 0.0;
+            xf[i] = (float)xc;
+            yd[i] = xc;
+        }
+        memset(dw32, 0, sizeof dw32);
+        memset(dw64, 0, sizeof dw64);
+        al_act_backward_f32(&a, &run, n, xf, yf, dyf, dxf, w32, dw32);
+        al_act_backward_f64(&a, &run, n, yd, yd, dy, dxd, w64, dw64);
+        for (size_t k = 0; k < nw && k < 16; k++)
+            dwt[k] = ((double *)wc.data)[2 * nw + k];
+        al_array_free(&wc);
+    }
     for (size_t k = 0; k < nw; k++) {
         CHECK(close_f64(dw64[k], dwt[k]), "%s: slope %zu gradient f64 %.12g, PyTorch %.12g", spec, k,
               dw64[k], dwt[k]);

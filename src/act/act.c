@@ -203,38 +203,59 @@ static void prelu_channels(const al_act *a, const al_act_run *run, size_t n, con
     }
 }
 
-/* dweight[c] += sum over channel c of (x > 0 ? 0 : x*dy), in double, fixed order. */
+/* One element's share of the slope gradient: a select, not a branch (the
+ * signs of x are random, and a branch would mispredict half the time). The
+ * product is exact in double. */
+static inline double slope_term(float x, float dy)
+{
+    double p = (double)x * (double)dy;
+    return x > 0 ? 0.0 : p;
+}
+
+/* sum of slope_term over n elements: eight independent double accumulators
+ * (a single chain is bound by the add latency); fixed order, so deterministic. */
+static double slope_sum(const float *x, const float *dy, size_t n)
+{
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += slope_term(x[i + (size_t)j], dy[i + (size_t)j]);
+    double s = 0;
+    for (; i < n; i++)
+        s += slope_term(x[i], dy[i]);
+    for (int j = 0; j < 8; j++)
+        s += acc[j];
+    return s;
+}
+
+/* dweight[c] += sum over channel c of (x > 0 ? 0 : x*dy), in double over a
+ * fixed partition, so the sum does not depend on the thread count. */
 static void prelu_slope_grad(const al_act_run *run, size_t n, const float *x, const float *dy,
                              size_t nw, float *dweight)
 {
     int nt = team_size(run, n);
-    if (nw <= 1) {
-        double part[SLOPE_BLOCKS];
+    if (nw > 1) {
+        size_t c_n = run->channels, inner = run->inner, rows = n / inner;
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int blk = 0; blk < SLOPE_BLOCKS; blk++) {
-            size_t b = n * (size_t)blk / SLOPE_BLOCKS, e = n * (size_t)(blk + 1) / SLOPE_BLOCKS;
+        for (size_t c = 0; c < c_n; c++) {
             double s = 0;
-            for (size_t i = b; i < e; i++)
-                s += x[i] > 0 ? 0.0 : (double)x[i] * (double)dy[i];
-            part[blk] = s;
+            for (size_t r = c; r < rows; r += c_n)
+                s += slope_sum(x + r * inner, dy + r * inner, inner);
+            dweight[c] += (float)s;
         }
-        double total = 0;
-        for (int blk = 0; blk < SLOPE_BLOCKS; blk++)
-            total += part[blk];
-        dweight[0] += (float)total;
         return;
     }
-    size_t c_n = run->channels, inner = run->inner, rows = n / inner;
+    double part[SLOPE_BLOCKS];
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (size_t c = 0; c < c_n; c++) {
-        double s = 0;
-        for (size_t r = c; r < rows; r += c_n)
-            for (size_t j = 0; j < inner; j++) {
-                size_t i = r * inner + j;
-                s += x[i] > 0 ? 0.0 : (double)x[i] * (double)dy[i];
-            }
-        dweight[c] += (float)s;
+    for (int blk = 0; blk < SLOPE_BLOCKS; blk++) {
+        size_t b = n * (size_t)blk / SLOPE_BLOCKS, e = n * (size_t)(blk + 1) / SLOPE_BLOCKS;
+        part[blk] = slope_sum(x + b, dy + b, e - b);
     }
+    double total = 0;
+    for (int blk = 0; blk < SLOPE_BLOCKS; blk++)
+        total += part[blk];
+    dweight[0] += (float)total;
 }
 
 void al_act_forward_f32(const al_act *a, const al_act_run *run, size_t n,

@@ -32,9 +32,8 @@ static inline M mor(M a, M b) { return _mm256_or_ps(a, b); }
 /* m ? b : a, lane by lane */
 static inline V vsel(M m, V a, V b) { return _mm256_blendv_ps(a, b, m); }
 static inline V vexp(V a) { return Sleef_expf8_u10avx2(a); }
-static inline V vexpm1(V a) { return Sleef_expm1f8_u10avx2(a); }
 static inline V vlog1p(V a) { return Sleef_log1pf8_u10avx2(a); }
-static inline V vtanh(V a) { return Sleef_tanhf8_u10avx2(a); }
+static inline V vtanh(V a) { return Sleef_tanhf8_u35avx2(a); }
 static inline V verfc(V a) { return Sleef_erfcf8_u15avx2(a); }
 
 static inline __m256i lowbias(__m256i x)

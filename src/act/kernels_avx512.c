@@ -32,9 +32,8 @@ static inline M mor(M a, M b) { return _kor_mask16(a, b); }
 /* m ? b : a, lane by lane */
 static inline V vsel(M m, V a, V b) { return _mm512_mask_blend_ps(m, a, b); }
 static inline V vexp(V a) { return Sleef_expf16_u10avx512f(a); }
-static inline V vexpm1(V a) { return Sleef_expm1f16_u10avx512f(a); }
 static inline V vlog1p(V a) { return Sleef_log1pf16_u10avx512f(a); }
-static inline V vtanh(V a) { return Sleef_tanhf16_u10avx512f(a); }
+static inline V vtanh(V a) { return Sleef_tanhf16_u35avx512f(a); }
 static inline V verfc(V a) { return Sleef_erfcf16_u15avx512f(a); }
 
 /* lowbias32 twice, keyed: the same bits as al_hash_u32 for each lane. */

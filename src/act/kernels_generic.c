@@ -30,7 +30,6 @@ static inline M mor(M a, M b) { return a || b; }
 /* m ? b : a */
 static inline V vsel(M m, V a, V b) { return m ? b : a; }
 static inline V vexp(V a) { return expf(a); }
-static inline V vexpm1(V a) { return expm1f(a); }
 static inline V vlog1p(V a) { return log1pf(a); }
 static inline V vtanh(V a) { return tanhf(a); }
 static inline V verfc(V a) { return erfcf(a); }

@@ -1,0 +1,770 @@
+/* NPY files (NumPy's .npy, versions 1.0-3.0). The parser trusts nothing in
+ * the file: every length is checked against the bytes actually present before
+ * it is used, and the data size is checked against the file before anything
+ * is allocated, so a hostile file costs at most its own size in memory.
+ * The writer lays the header out exactly as numpy 1.24's np.save does, so a
+ * file round-tripped through actlab is byte-identical to numpy's. */
+#include "actlab/npy.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actlab/util.h"
+
+static const unsigned char NPY_MAGIC[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+#define NPY_MAGIC_BYTES 6
+/* numpy aligns the data to 64 bytes; the header is padded to reach it */
+#define NPY_ALIGN 64
+/* numpy leaves room for the first axis to grow to this many digits */
+#define NPY_GROWTH_DIGITS 21
+/* the longest piece of file text echoed in a message */
+#define ECHO_MAX 40
+
+/* The descr strings actlab accepts. '<u1' is not what numpy writes for uint8
+ * ('|u1': byte order is moot for one byte) but it means the same. */
+static const struct {
+    const char *descr;
+    al_dtype dtype;
+} ACCEPTED[] = {
+    {"<f4", AL_DTYPE_F32}, {"<f8", AL_DTYPE_F64}, {"<i4", AL_DTYPE_I32},
+    {"<i8", AL_DTYPE_I64}, {"|u1", AL_DTYPE_U8},  {"<u1", AL_DTYPE_U8},
+};
+#define ACCEPTED_TEXT "'<f4', '<f8', '<i4', '<i8' and '|u1' (or '<u1')"
+
+size_t al_dtype_size(al_dtype dtype)
+{
+    switch (dtype) {
+    case AL_DTYPE_F32: return 4;
+    case AL_DTYPE_F64: return 8;
+    case AL_DTYPE_I32: return 4;
+    case AL_DTYPE_I64: return 8;
+    case AL_DTYPE_U8: return 1;
+    }
+    return 0; /* an out-of-range enum value: callers treat 0 as invalid */
+}
+
+const char *al_dtype_descr(al_dtype dtype)
+{
+    switch (dtype) {
+    case AL_DTYPE_F32: return "<f4";
+    case AL_DTYPE_F64: return "<f8";
+    case AL_DTYPE_I32: return "<i4";
+    case AL_DTYPE_I64: return "<i8";
+    case AL_DTYPE_U8: return "|u1";
+    }
+    return "?";
+}
+
+/* *out = a * b; returns 0 (and leaves *out alone) when it would overflow. */
+static int mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+/* The element count of a shape; 0 when it overflows. A zero dimension makes
+ * the count 0 however large the others are, so it is looked for first. */
+static int shape_count(int rank, const size_t *shape, size_t *count)
+{
+    for (int i = 0; i < rank; i++) {
+        if (shape[i] == 0) {
+            *count = 0;
+            return 1;
+        }
+    }
+    size_t n = 1;
+    for (int i = 0; i < rank; i++)
+        if (!mul_size(n, shape[i], &n))
+            return 0;
+    *count = n;
+    return 1;
+}
+
+/* Bytes a shape would take, as a double, for messages about sizes that do not
+ * fit in size_t. */
+static double shape_bytes_approx(int rank, const size_t *shape, size_t esize)
+{
+    double bytes = (double)esize;
+    for (int i = 0; i < rank; i++)
+        bytes *= (double)shape[i];
+    return bytes;
+}
+
+/* "[2, 3]" ("[]" for rank 0); always NUL-terminated when size > 0, cut short
+ * if it must be. */
+static void shape_text(int rank, const size_t *shape, char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    int w = snprintf(buf, size, "[");
+    if (w < 0 || (size_t)w >= size)
+        return;
+    size_t used = (size_t)w;
+    for (int i = 0; i < rank; i++) {
+        w = snprintf(buf + used, size - used, "%s%zu", i == 0 ? "" : ", ", shape[i]);
+        if (w < 0 || (size_t)w >= size - used)
+            return;
+        used += (size_t)w;
+    }
+    snprintf(buf + used, size - used, "]");
+}
+
+void al_array_shape_text(const al_array *a, char *buf, size_t size)
+{
+    shape_text(a->rank, a->shape, buf, size);
+}
+
+al_status al_array_create(al_array *out, al_dtype dtype, int rank, const size_t *shape, al_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t esize = al_dtype_size(dtype);
+    if (esize == 0)
+        return al_error_set(err, AL_ERR_INVALID, "cannot create an array: unknown dtype code %d",
+                            (int)dtype);
+    if (rank < 0 || rank > AL_NPY_MAX_RANK)
+        return al_error_set(err, AL_ERR_INVALID,
+                            "cannot create an array of rank %d: the rank must be 0 to %d", rank,
+                            AL_NPY_MAX_RANK);
+    if (rank > 0 && !shape)
+        return al_error_set(err, AL_ERR_INVALID, "cannot create an array of rank %d: no shape given",
+                            rank);
+    size_t count = 0, bytes = 0;
+    char text[AL_NPY_MAX_RANK * 22 + 3];
+    /* objects larger than PTRDIFF_MAX break pointer arithmetic, so they are
+     * refused along with sizes that overflow */
+    if (!shape_count(rank, shape, &count) || !mul_size(count, esize, &bytes) ||
+        bytes > (size_t)PTRDIFF_MAX) {
+        shape_text(rank, shape, text, sizeof text);
+        return al_error_set(err, AL_ERR_NOMEM,
+                            "cannot create a %s array of shape %s: it would need %.4g bytes, "
+                            "more than this machine can address",
+                            al_dtype_descr(dtype), text, shape_bytes_approx(rank, shape, esize));
+    }
+    /* one byte for an empty array, so that data is never NULL on success */
+    void *data = calloc(bytes ? bytes : 1, 1);
+    if (!data) {
+        shape_text(rank, shape, text, sizeof text);
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory: a %s array of shape %s needs %zu bytes",
+                            al_dtype_descr(dtype), text, bytes);
+    }
+    out->dtype = dtype;
+    out->rank = rank;
+    for (int i = 0; i < rank; i++)
+        out->shape[i] = shape[i];
+    out->count = count;
+    out->data = data;
+    return AL_OK;
+}
+
+void al_array_free(al_array *a)
+{
+    if (!a)
+        return;
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* Copies up to ECHO_MAX bytes of file text into buf for a message, with
+ * anything unprintable shown as '?' so a hostile file cannot garble it. */
+static void echo(const char *s, size_t len, char *buf, size_t size)
+{
+    if (size < 4) {
+        if (size > 0)
+            buf[0] = '\0';
+        return;
+    }
+    size_t n = len < ECHO_MAX ? len : ECHO_MAX;
+    if (n + 4 > size)
+        n = size - 4;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (n < len) {
+        memcpy(buf + n, "...", 4);
+    } else {
+        buf[n] = '\0';
+    }
+}
+
+/* The header text being parsed: a Python dict literal, not NUL-terminated. */
+typedef struct header_parser {
+    const char *text;
+    size_t len, pos;
+    size_t file_offset; /* where text starts in the file, for messages */
+    al_error *err;
+} header_parser;
+
+static al_status parse_fail(header_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Reports a header syntax error at the current position, given as an offset
+ * in the file (what a hex dump of it shows). */
+static al_status parse_fail(header_parser *p, const char *fmt, ...)
+{
+    char what[AL_ERROR_MESSAGE_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return al_error_set(p->err, AL_ERR_FORMAT, "malformed NPY header at byte %zu: %s",
+                        p->file_offset + p->pos, what);
+}
+
+/* What sits at the current position, for "found ..." in messages. */
+static void found_text(const header_parser *p, char *buf, size_t size)
+{
+    if (p->pos >= p->len) {
+        snprintf(buf, size, "the end of the header");
+        return;
+    }
+    unsigned char c = (unsigned char)p->text[p->pos];
+    if (c == '\'')
+        snprintf(buf, size, "a quote (')");
+    else if (c >= 0x20 && c < 0x7f)
+        snprintf(buf, size, "'%c'", c);
+    else
+        snprintf(buf, size, "byte 0x%02x", c);
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static void skip_space(header_parser *p)
+{
+    while (p->pos < p->len && is_space(p->text[p->pos]))
+        p->pos++;
+}
+
+static int at(const header_parser *p, char c)
+{
+    return p->pos < p->len && p->text[p->pos] == c;
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int is_ident_char(char c)
+{
+    return is_digit(c) || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A quoted Python string; start and len span its content (escapes are left
+ * as they are: no legitimate key or descr contains one, and a backslash only
+ * needs to keep an escaped quote from ending the string). */
+static al_status parse_string(header_parser *p, const char *what, size_t *start, size_t *len)
+{
+    char found[32];
+    if (!at(p, '\'') && !at(p, '"')) {
+        found_text(p, found, sizeof found);
+        return parse_fail(p, "expected %s (a quoted string), found %s", what, found);
+    }
+    char quote = p->text[p->pos];
+    size_t open = p->pos;
+    p->pos++;
+    *start = p->pos;
+    while (p->pos < p->len && p->text[p->pos] != quote && p->text[p->pos] != '\n') {
+        if (p->text[p->pos] == '\\' && p->pos + 1 < p->len)
+            p->pos++;
+        p->pos++;
+    }
+    if (p->pos >= p->len || p->text[p->pos] != quote) {
+        p->pos = open;
+        return parse_fail(p, "unterminated string (%s): no closing %c before the end of the line",
+                          what, quote);
+    }
+    *len = p->pos - *start;
+    p->pos++;
+    return AL_OK;
+}
+
+static al_status parse_bool(header_parser *p, int *value)
+{
+    static const char *const words[2] = {"False", "True"};
+    for (int v = 0; v < 2; v++) {
+        size_t n = strlen(words[v]);
+        if (p->len - p->pos >= n && memcmp(p->text + p->pos, words[v], n) == 0 &&
+            (p->pos + n == p->len || !is_ident_char(p->text[p->pos + n]))) {
+            p->pos += n;
+            *value = v;
+            return AL_OK;
+        }
+    }
+    size_t end = p->pos;
+    while (end < p->len && end - p->pos < ECHO_MAX && !is_space(p->text[end]) &&
+           p->text[end] != ',' && p->text[end] != '}')
+        end++;
+    char found[ECHO_MAX + 8];
+    if (end == p->pos)
+        found_text(p, found, sizeof found);
+    else
+        echo(p->text + p->pos, end - p->pos, found, sizeof found);
+    return parse_fail(p, "'fortran_order' must be True or False, found %s", found);
+}
+
+/* One dimension: a non-negative decimal integer (Python 2's "3L" allowed,
+ * as numpy still reads files written by it). */
+static al_status parse_dim(header_parser *p, size_t *dim)
+{
+    char found[ECHO_MAX + 8];
+    size_t start = p->pos;
+    if (at(p, '-')) {
+        size_t end = p->pos + 1;
+        while (end < p->len && is_digit(p->text[end]))
+            end++;
+        echo(p->text + start, end - start, found, sizeof found);
+        return parse_fail(p, "negative dimension %s in 'shape'", found);
+    }
+    if (p->pos >= p->len || !is_digit(p->text[p->pos])) {
+        found_text(p, found, sizeof found);
+        return parse_fail(p, "expected a dimension (a non-negative integer) in 'shape', found %s",
+                          found);
+    }
+    size_t value = 0;
+    int overflow = 0;
+    while (p->pos < p->len && is_digit(p->text[p->pos])) {
+        size_t d = (size_t)(p->text[p->pos] - '0');
+        if (value > (SIZE_MAX - d) / 10)
+            overflow = 1;
+        else
+            value = value * 10 + d;
+        p->pos++;
+    }
+    if (overflow) {
+        echo(p->text + start, p->pos - start, found, sizeof found);
+        p->pos = start;
+        return parse_fail(p, "dimension %s in 'shape' overflows (the largest is %zu)", found,
+                          (size_t)SIZE_MAX);
+    }
+    if (at(p, 'L'))
+        p->pos++;
+    *dim = value;
+    return AL_OK;
+}
+
+/* A Python tuple of dimensions: "()", "(3,)", "(2, 3)", "(2, 3,)". */
+static al_status parse_shape(header_parser *p, int *rank, size_t *shape)
+{
+    char found[32];
+    if (at(p, '[')) {
+        return parse_fail(p, "'shape' is a list; it must be a tuple such as (2, 3)");
+    }
+    if (!at(p, '(')) {
+        found_text(p, found, sizeof found);
+        return parse_fail(p, "expected the shape tuple '(' after 'shape', found %s", found);
+    }
+    size_t open = p->pos;
+    p->pos++;
+    *rank = 0;
+    skip_space(p);
+    if (at(p, ')')) {
+        p->pos++;
+        return AL_OK;
+    }
+    for (;;) {
+        skip_space(p);
+        size_t dim_pos = p->pos;
+        size_t dim = 0;
+        al_status st = parse_dim(p, &dim);
+        if (st != AL_OK)
+            return st;
+        if (*rank == AL_NPY_MAX_RANK) {
+            p->pos = dim_pos;
+            return parse_fail(p, "'shape' has more than %d dimensions, actlab's limit "
+                              "(AL_NPY_MAX_RANK)", AL_NPY_MAX_RANK);
+        }
+        shape[(*rank)++] = dim;
+        skip_space(p);
+        if (at(p, ',')) {
+            p->pos++;
+            skip_space(p);
+            if (at(p, ')')) {
+                p->pos++;
+                return AL_OK;
+            }
+            continue;
+        }
+        if (at(p, ')')) {
+            if (*rank == 1) {
+                p->pos = open;
+                return parse_fail(p, "'shape' is (%zu), which is not a tuple: a 1-D shape is "
+                                  "written (%zu,)", shape[0], shape[0]);
+            }
+            p->pos++;
+            return AL_OK;
+        }
+        if (p->pos >= p->len) {
+            p->pos = open;
+            return parse_fail(p, "unterminated shape tuple: the header ends before its ')'");
+        }
+        found_text(p, found, sizeof found);
+        return parse_fail(p, "expected ',' or ')' in the shape tuple, found %s", found);
+    }
+}
+
+/* What the header dict says. */
+typedef struct npy_header {
+    size_t descr_start, descr_len; /* span of the descr string in the text */
+    int fortran_order;
+    int rank;
+    size_t shape[AL_NPY_MAX_RANK];
+} npy_header;
+
+enum { KEY_DESCR, KEY_FORTRAN, KEY_SHAPE, KEY_COUNT };
+static const char *const KEY_NAMES[KEY_COUNT] = {"descr", "fortran_order", "shape"};
+
+static al_status parse_value(header_parser *p, int key, npy_header *h)
+{
+    switch (key) {
+    case KEY_DESCR:
+        if (at(p, '['))
+            return parse_fail(p, "'descr' is a list of fields (a structured dtype); actlab reads "
+                              "plain arrays of " ACCEPTED_TEXT " only");
+        return parse_string(p, "the dtype after 'descr'", &h->descr_start, &h->descr_len);
+    case KEY_FORTRAN:
+        return parse_bool(p, &h->fortran_order);
+    default:
+        return parse_shape(p, &h->rank, h->shape);
+    }
+}
+
+/* The header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
+ * with the keys in any order, then only whitespace padding. */
+static al_status parse_dict(header_parser *p, npy_header *h)
+{
+    char found[32];
+    int seen[KEY_COUNT] = {0, 0, 0};
+    skip_space(p);
+    if (!at(p, '{')) {
+        found_text(p, found, sizeof found);
+        return parse_fail(p, "expected a Python dict starting with '{', found %s", found);
+    }
+    size_t open = p->pos;
+    p->pos++;
+    for (;;) {
+        skip_space(p);
+        if (p->pos >= p->len)
+            break;
+        if (at(p, '}'))
+            break;
+        size_t key_pos = p->pos, key_start = 0, key_len = 0;
+        al_status st = parse_string(p, "a key", &key_start, &key_len);
+        if (st != AL_OK)
+            return st;
+        int key = -1;
+        for (int k = 0; k < KEY_COUNT; k++)
+            if (strlen(KEY_NAMES[k]) == key_len &&
+                memcmp(p->text + key_start, KEY_NAMES[k], key_len) == 0)
+                key = k;
+        if (key < 0) {
+            char name[ECHO_MAX + 8];
+            echo(p->text + key_start, key_len, name, sizeof name);
+            p->pos = key_pos;
+            return parse_fail(p, "unknown key '%s': an NPY header has exactly 'descr', "
+                              "'fortran_order' and 'shape'", name);
+        }
+        if (seen[key]) {
+            p->pos = key_pos;
+            return parse_fail(p, "key '%s' appears twice", KEY_NAMES[key]);
+        }
+        seen[key] = 1;
+        skip_space(p);
+        if (!at(p, ':')) {
+            found_text(p, found, sizeof found);
+            return parse_fail(p, "expected ':' after the key '%s', found %s", KEY_NAMES[key], found);
+        }
+        p->pos++;
+        skip_space(p);
+        st = parse_value(p, key, h);
+        if (st != AL_OK)
+            return st;
+        skip_space(p);
+        if (at(p, ',')) {
+            p->pos++;
+            continue;
+        }
+        if (at(p, '}') || p->pos >= p->len)
+            break;
+        found_text(p, found, sizeof found);
+        return parse_fail(p, "expected ',' or '}' after the value of '%s', found %s",
+                          KEY_NAMES[key], found);
+    }
+    if (p->pos >= p->len) {
+        p->pos = open;
+        return parse_fail(p, "unterminated dict: the header ends before its closing '}'");
+    }
+    p->pos++;
+    skip_space(p);
+    if (p->pos < p->len) {
+        found_text(p, found, sizeof found);
+        return parse_fail(p, "unexpected %s after the dict's closing '}' (only space padding and "
+                          "a newline may follow it)", found);
+    }
+    for (int k = 0; k < KEY_COUNT; k++) {
+        if (!seen[k]) {
+            p->pos = open;
+            return parse_fail(p, "the header dict lacks the key '%s' (it needs 'descr', "
+                              "'fortran_order' and 'shape')", KEY_NAMES[k]);
+        }
+    }
+    return AL_OK;
+}
+
+/* Maps descr to a dtype, or explains why it cannot. */
+static al_status resolve_dtype(const char *descr, size_t len, al_dtype *dtype, al_error *err)
+{
+    for (size_t i = 0; i < sizeof ACCEPTED / sizeof ACCEPTED[0]; i++) {
+        if (strlen(ACCEPTED[i].descr) == len && memcmp(descr, ACCEPTED[i].descr, len) == 0) {
+            *dtype = ACCEPTED[i].dtype;
+            return AL_OK;
+        }
+    }
+    char shown[ECHO_MAX + 8];
+    echo(descr, len, shown, sizeof shown);
+    if (len >= 1 && descr[0] == '>') {
+        /* a type actlab knows, stored big-endian: say how to convert it */
+        for (size_t i = 0; i < sizeof ACCEPTED / sizeof ACCEPTED[0]; i++) {
+            if (len == 3 && memcmp(descr + 1, ACCEPTED[i].descr + 1, 2) == 0)
+                return al_error_set(err, AL_ERR_FORMAT,
+                                    "big-endian dtype '%s': actlab reads little-endian data "
+                                    "only; convert with a.astype('%s')",
+                                    shown, al_dtype_descr(ACCEPTED[i].dtype));
+        }
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "unsupported big-endian dtype '%s': actlab reads " ACCEPTED_TEXT, shown);
+    }
+    return al_error_set(err, AL_ERR_FORMAT,
+                        "unsupported dtype '%s': actlab reads " ACCEPTED_TEXT
+                        "; convert with a.astype(...)", shown);
+}
+
+/* Describes the first bytes of a file that is not NPY. */
+static void describe_start(const unsigned char *b, size_t size, char *buf, size_t bufsize)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < size && i < NPY_MAGIC_BYTES; i++) {
+        int w = (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\' && b[i] != '"')
+                    ? snprintf(buf + used, bufsize - used, "%c", b[i])
+                    : snprintf(buf + used, bufsize - used, "\\x%02x", b[i]);
+        if (w < 0 || (size_t)w >= bufsize - used)
+            return;
+        used += (size_t)w;
+    }
+}
+
+al_status al_npy_parse(const void *bytes, size_t size, al_array *out, al_error *err)
+{
+    const unsigned char *b = bytes;
+    memset(out, 0, sizeof *out);
+    if (size == 0 || !b)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "truncated NPY header: the file is empty, where an NPY file starts "
+                            "with \"\\x93NUMPY\"");
+    if (size < NPY_MAGIC_BYTES || memcmp(b, NPY_MAGIC, NPY_MAGIC_BYTES) != 0) {
+        if (size < NPY_MAGIC_BYTES && memcmp(b, NPY_MAGIC, size) == 0)
+            return al_error_set(err, AL_ERR_FORMAT,
+                                "truncated NPY header: the file has %zu bytes, it ends inside "
+                                "the magic string \"\\x93NUMPY\"", size);
+        char start[NPY_MAGIC_BYTES * 4 + 1];
+        describe_start(b, size, start, sizeof start);
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "not an NPY file: bad magic: it starts with \"%s\" where an NPY file "
+                            "starts with \"\\x93NUMPY\"%s",
+                            start,
+                            size >= 2 && b[0] == 'P' && b[1] == 'K'
+                                ? " (this looks like a zip archive, e.g. an .npz: extract its "
+                                  ".npy members first)"
+                                : "");
+    }
+    if (size < 8)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "truncated NPY header: the file has %zu bytes, it ends before the "
+                            "version bytes", size);
+    unsigned major = b[6], minor = b[7];
+    if (major < 1 || major > 3 || minor != 0)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "unsupported NPY format version %u.%u: actlab reads versions 1.0, 2.0 "
+                            "and 3.0", major, minor);
+    /* 1.0 stores the header length in 2 bytes, 2.0 and 3.0 in 4 (3.0 only
+     * changes the header's encoding to UTF-8, which the ASCII parse covers) */
+    size_t prefix = major == 1 ? 10 : 12;
+    if (size < prefix)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "truncated NPY header: version %u.0 needs %zu bytes before the header "
+                            "text, the file has %zu", major, prefix, size);
+    size_t header_len = (size_t)b[8] | (size_t)b[9] << 8;
+    if (major > 1)
+        header_len |= (size_t)b[10] << 16 | (size_t)b[11] << 24;
+    if (header_len > size - prefix)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "truncated NPY header: the header length %zu runs past the end of the "
+                            "file (only %zu bytes follow the %zu-byte prefix)",
+                            header_len, size - prefix, prefix);
+
+    header_parser p = {(const char *)b + prefix, header_len, 0, prefix, err};
+    npy_header h;
+    memset(&h, 0, sizeof h);
+    al_status st = parse_dict(&p, &h);
+    if (st != AL_OK)
+        return st;
+    if (h.fortran_order)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "fortran_order is True: actlab reads C order only; save with "
+                            "np.save(path, np.ascontiguousarray(a))");
+    al_dtype dtype = AL_DTYPE_F32;
+    st = resolve_dtype(p.text + h.descr_start, h.descr_len, &dtype, err);
+    if (st != AL_OK)
+        return st;
+
+    size_t esize = al_dtype_size(dtype);
+    size_t data_offset = prefix + header_len;
+    size_t left = size - data_offset;
+    size_t count = 0, data_bytes = 0;
+    char text[AL_NPY_MAX_RANK * 22 + 3];
+    shape_text(h.rank, h.shape, text, sizeof text);
+    /* checked against what the file holds before anything is allocated, so a
+     * lying header cannot ask for more memory than the file's own size */
+    if (!shape_count(h.rank, h.shape, &count) || !mul_size(count, esize, &data_bytes))
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "absurd shape %s of '%s': it would need %.4g bytes, far more than the "
+                            "%zu bytes the file holds after its header",
+                            text, al_dtype_descr(dtype), shape_bytes_approx(h.rank, h.shape, esize),
+                            left);
+    if (data_bytes > left)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "truncated data: shape %s of '%s' needs %zu bytes but only %zu follow "
+                            "the header", text, al_dtype_descr(dtype), data_bytes, left);
+    if (data_bytes < left)
+        return al_error_set(err, AL_ERR_FORMAT,
+                            "%zu trailing byte%s after the data: shape %s of '%s' needs %zu bytes "
+                            "but %zu follow the header", left - data_bytes,
+                            left - data_bytes == 1 ? "" : "s", text,
+                            al_dtype_descr(dtype), data_bytes, left);
+    st = al_array_create(out, dtype, h.rank, h.shape, err);
+    if (st != AL_OK)
+        return st;
+    if (data_bytes > 0)
+        memcpy(out->data, b + data_offset, data_bytes);
+    return AL_OK;
+}
+
+al_status al_npy_read(const char *path, al_array *out, al_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *bytes = NULL;
+    size_t size = 0;
+    /* no cap beyond the file's size: al_npy_parse allocates only what the file
+     * itself holds (SIZE_MAX - 1 leaves room for the terminating NUL) */
+    al_status st = al_file_read_all(path, SIZE_MAX - 1, &bytes, &size, err);
+    if (st != AL_OK)
+        return st; /* the message already names the file */
+    st = al_npy_parse(bytes, size, out, err);
+    free(bytes);
+    if (st != AL_OK)
+        al_error_prefix(err, "reading '%s': ", path);
+    return st;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* The header numpy 1.24 writes for a C-order array: the dict, spaces left for
+ * the first axis to grow (np.save's GROWTH_AXIS_MAX_DIGITS), then spaces and
+ * a newline up to the next multiple of 64 bytes (numpy adds 64 when already
+ * aligned). Returns its length, magic and length bytes included, or 0 if buf
+ * is too small. */
+static size_t format_header(const al_array *a, char *buf, size_t size)
+{
+    char dict[AL_NPY_MAX_RANK * 22 + 128];
+    size_t used = 0;
+    int w = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
+                     al_dtype_descr(a->dtype));
+    if (w < 0 || (size_t)w >= sizeof dict)
+        return 0;
+    used = (size_t)w;
+    for (int i = 0; i < a->rank; i++) {
+        /* Python's repr of a tuple: "(3,)" for one element, "(2, 3)" otherwise */
+        const char *sep = a->rank == 1 ? "," : (i + 1 < a->rank ? ", " : "");
+        w = snprintf(dict + used, sizeof dict - used, "%zu%s", a->shape[i], sep);
+        if (w < 0 || (size_t)w >= sizeof dict - used)
+            return 0;
+        used += (size_t)w;
+    }
+    w = snprintf(dict + used, sizeof dict - used, "), }");
+    if (w < 0 || (size_t)w >= sizeof dict - used)
+        return 0;
+    used += (size_t)w;
+    if (a->rank > 0) {
+        char digits[32];
+        int nd = snprintf(digits, sizeof digits, "%zu", a->shape[0]);
+        size_t growth = nd > 0 && nd < NPY_GROWTH_DIGITS ? (size_t)(NPY_GROWTH_DIGITS - nd) : 0;
+        if (used + growth >= sizeof dict)
+            return 0;
+        memset(dict + used, ' ', growth);
+        used += growth;
+    }
+    size_t text_len = used + 1; /* the dict and its newline */
+    size_t pad = NPY_ALIGN - (10 + text_len) % NPY_ALIGN;
+    size_t header_len = text_len + pad;
+    if (header_len > 0xffff || 10 + header_len > size)
+        return 0;
+    memcpy(buf, NPY_MAGIC, NPY_MAGIC_BYTES);
+    buf[6] = 1;
+    buf[7] = 0;
+    buf[8] = (char)(header_len & 0xff);
+    buf[9] = (char)(header_len >> 8);
+    memcpy(buf + 10, dict, used);
+    memset(buf + 10 + used, ' ', pad);
+    buf[10 + header_len - 1] = '\n';
+    return 10 + header_len;
+}
+
+al_status al_npy_write(const char *path, const al_array *a, al_error *err)
+{
+    size_t esize = al_dtype_size(a->dtype);
+    if (esize == 0)
+        return al_error_set(err, AL_ERR_INVALID, "cannot write '%s': unknown dtype code %d", path,
+                            (int)a->dtype);
+    if (a->rank < 0 || a->rank > AL_NPY_MAX_RANK)
+        return al_error_set(err, AL_ERR_INVALID, "cannot write '%s': rank %d is outside 0 to %d",
+                            path, a->rank, AL_NPY_MAX_RANK);
+    size_t count = 0, data_bytes = 0;
+    char text[AL_NPY_MAX_RANK * 22 + 3];
+    shape_text(a->rank, a->shape, text, sizeof text);
+    if (!shape_count(a->rank, a->shape, &count) || count != a->count ||
+        !mul_size(count, esize, &data_bytes))
+        return al_error_set(err, AL_ERR_INVALID,
+                            "cannot write '%s': the array's count %zu does not match its shape %s",
+                            path, a->count, text);
+    if (data_bytes > 0 && !a->data)
+        return al_error_set(err, AL_ERR_INVALID, "cannot write '%s': the %s array has no data",
+                            path, text);
+    char header[1024];
+    size_t header_bytes = format_header(a, header, sizeof header);
+    if (header_bytes == 0) /* cannot happen within AL_NPY_MAX_RANK; kept as a guard */
+        return al_error_set(err, AL_ERR_INVALID, "cannot write '%s': the NPY header for shape %s "
+                            "does not fit", path, text);
+    if (data_bytes > SIZE_MAX - header_bytes)
+        return al_error_set(err, AL_ERR_NOMEM, "cannot write '%s': %zu bytes of data is too much",
+                            path, data_bytes);
+    /* al_file_write_atomic takes one buffer, so header and data are joined;
+     * this costs one copy of the data */
+    size_t total = header_bytes + data_bytes;
+    char *image = malloc(total);
+    if (!image)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory writing '%s' (%zu bytes)", path,
+                            total);
+    memcpy(image, header, header_bytes);
+    if (data_bytes > 0)
+        memcpy(image + header_bytes, a->data, data_bytes);
+    al_status st = al_file_write_atomic(path, image, total, err);
+    free(image);
+    return st;
+}
