@@ -32,7 +32,7 @@ static double now(void)
 }
 
 typedef struct torch_row {
-    char spec[96];
+    char spec[256];
     double fwd, bwd;
 } torch_row;
 

@@ -203,37 +203,12 @@ static void prelu_channels(const al_act *a, const al_act_run *run, size_t n, con
     }
 }
 
-/* One element's share of the slope gradient: a select, not a branch (the
- * signs of x are random, and a branch would mispredict half the time). The
- * product is exact in double. */
-static inline double slope_term(float x, float dy)
-{
-    double p = (double)x * (double)dy;
-    return x > 0 ? 0.0 : p;
-}
-
-/* sum of slope_term over n elements: eight independent double accumulators
- * (a single chain is bound by the add latency); fixed order, so deterministic. */
-static double slope_sum(const float *x, const float *dy, size_t n)
-{
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] += slope_term(x[i + (size_t)j], dy[i + (size_t)j]);
-    double s = 0;
-    for (; i < n; i++)
-        s += slope_term(x[i], dy[i]);
-    for (int j = 0; j < 8; j++)
-        s += acc[j];
-    return s;
-}
-
 /* dweight[c] += sum over channel c of (x > 0 ? 0 : x*dy), in double over a
  * fixed partition, so the sum does not depend on the thread count. */
 static void prelu_slope_grad(const al_act_run *run, size_t n, const float *x, const float *dy,
                              size_t nw, float *dweight)
 {
+    al_kslope_sum slope_sum = kernels_for(run->isa)->slope_sum;
     int nt = team_size(run, n);
     if (nw > 1) {
         size_t c_n = run->channels, inner = run->inner, rows = n / inner;

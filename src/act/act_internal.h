@@ -28,9 +28,13 @@ typedef void (*al_kforward)(const al_kconst *k, size_t begin, size_t end, const 
 typedef void (*al_kbackward)(const al_kconst *k, size_t begin, size_t end, const float *x,
                              const float *y, const float *dy, float *dx);
 
+/* sum over n elements of (x > 0 ? 0 : x*dy): PReLU's slope gradient */
+typedef double (*al_kslope_sum)(const float *x, const float *dy, size_t n);
+
 typedef struct al_kernels {
     al_kforward forward;
     al_kbackward backward;
+    al_kslope_sum slope_sum;
 } al_kernels;
 
 extern const al_kernels al_kernels_generic;

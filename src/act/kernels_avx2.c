@@ -52,6 +52,14 @@ static inline V vhash_uniform(al_hash_key key, uint32_t base)
     return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(h, 8)), _mm256_set1_ps(0x1.0p-24f));
 }
 
+static inline float vhsum(V a)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx2 = {forward_any, backward_any};
+const al_kernels al_kernels_avx2 = {forward_any, backward_any, slope_sum_any};

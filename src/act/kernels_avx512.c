@@ -54,6 +54,8 @@ static inline V vhash_uniform(al_hash_key key, uint32_t base)
     return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(h, 8)), _mm512_set1_ps(0x1.0p-24f));
 }
 
+static inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
+
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx512 = {forward_any, backward_any};
+const al_kernels al_kernels_avx512 = {forward_any, backward_any, slope_sum_any};

@@ -35,6 +35,8 @@ static inline V vtanh(V a) { return tanhf(a); }
 static inline V verfc(V a) { return erfcf(a); }
 static inline V vhash_uniform(al_hash_key key, uint32_t base) { return al_hash_uniform(key, base); }
 
+static inline float vhsum(V a) { return a; }
+
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_generic = {forward_any, backward_any};
+const al_kernels al_kernels_generic = {forward_any, backward_any, slope_sum_any};

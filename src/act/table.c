@@ -17,6 +17,7 @@
 
 #include "actlab/spec.h"
 #include "actlab/util.h"
+#include "nn/bind.h"
 
 #define FIN_LO (-INFINITY)
 #define FIN_HI INFINITY
@@ -128,79 +129,6 @@ void al_act_default(al_act_id id, al_act *out)
         out->param[i] = info->params[i].default_value;
 }
 
-static int param_index(const al_act_info *info, const char *key)
-{
-    for (int i = 0; i < info->n_params; i++)
-        if (strcmp(info->params[i].name, key) == 0)
-            return i;
-    return -1;
-}
-
-static void range_text(const al_param_info *p, char *buf, size_t size)
-{
-    if (p->type == AL_PARAM_BOOL) {
-        snprintf(buf, size, "True or False");
-    } else if (p->type == AL_PARAM_CHOICE) {
-        size_t used = 0;
-        buf[0] = '\0';
-        for (int k = 0; p->choices[k]; k++) {
-            int w = snprintf(buf + used, size - used, "%s'%s'", k ? " or " : "", p->choices[k]);
-            if (w < 0 || (size_t)w >= size - used)
-                break;
-            used += (size_t)w;
-        }
-    } else if (isinf(p->min) && isinf(p->max)) {
-        snprintf(buf, size, "any finite %s", p->type == AL_PARAM_INT ? "integer" : "number");
-    } else if (isinf(p->max)) {
-        snprintf(buf, size, "%s %s %g", p->type == AL_PARAM_INT ? "an integer" : "a number",
-                 p->min_open ? ">" : ">=", p->min);
-    } else {
-        snprintf(buf, size, "%s in %c%g, %g%c", p->type == AL_PARAM_INT ? "an integer" : "a number",
-                 p->min_open ? '(' : '[', p->min, p->max, p->max_open ? ')' : ']');
-    }
-}
-
-/* Checks one argument against its parameter description and stores it. */
-static al_status set_param(const al_spec *spec, const al_spec_module *m, const al_spec_arg *arg,
-                           const al_act_info *info, int idx, al_act *out, al_error *err)
-{
-    const al_param_info *p = &info->params[idx];
-    char range[160];
-    range_text(p, range, sizeof range);
-    switch (p->type) {
-    case AL_PARAM_BOOL:
-        if (arg->type != AL_SPEC_BOOL)
-            return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
-                                    "%s(%s=...) takes True or False", m->name, p->name);
-        out->param[idx] = arg->boolean;
-        return AL_OK;
-    case AL_PARAM_CHOICE:
-        if (arg->type == AL_SPEC_STRING)
-            for (int k = 0; p->choices[k]; k++)
-                if (strcmp(arg->string, p->choices[k]) == 0) {
-                    out->param[idx] = k;
-                    return AL_OK;
-                }
-        return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
-                                "%s(%s=...) takes %s", m->name, p->name, range);
-    case AL_PARAM_INT:
-    case AL_PARAM_FLOAT:
-        break;
-    }
-    if (arg->type != AL_SPEC_NUMBER || (p->type == AL_PARAM_INT && !arg->is_integer))
-        return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
-                                "%s(%s=...) takes %s", m->name, p->name, range);
-    double v = arg->number;
-    int ok = isfinite(v) && (p->min_open ? v > p->min : v >= p->min) &&
-             (p->max_open ? v < p->max : v <= p->max);
-    if (!ok)
-        return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
-                                "%s(%s=%g) is out of range: %s takes %s", m->name, p->name, v,
-                                p->name, range);
-    out->param[idx] = v;
-    return AL_OK;
-}
-
 /* Constraints between parameters, and ones a plain range cannot say. */
 static al_status check_act(const al_spec *spec, const al_spec_module *m, const al_act *a,
                            al_error *err)
@@ -233,7 +161,7 @@ static al_status check_act(const al_spec *spec, const al_spec_module *m, const a
 
 al_status al_act_from_module(const al_spec *spec, const al_spec_module *m, al_act *out, al_error *err)
 {
-    al_act_id id;
+    al_act_id id = AL_ACT_IDENTITY;
     if (al_act_find(m->name, &id, err) != AL_OK) {
         char msg[AL_ERROR_MESSAGE_BYTES];
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
@@ -241,60 +169,10 @@ al_status al_act_from_module(const al_spec *spec, const al_spec_module *m, al_ac
     }
     const al_act_info *info = al_act_info_of(id);
     al_act_default(id, out);
-    int seen[AL_ACT_MAX_PARAMS] = {0};
-    int positional = 0;
-    for (int i = 0; i < m->n_args; i++) {
-        const al_spec_arg *arg = &m->args[i];
-        int idx;
-        if (!arg->key) {
-            idx = positional++;
-            if (idx >= info->n_params)
-                return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
-                                        "%s takes %d positional argument%s, got more", info->name,
-                                        info->n_params, info->n_params == 1 ? "" : "s");
-        } else if (info->has_kink && strcmp(arg->key, "kink") == 0) {
-            if (arg->type != AL_SPEC_NUMBER || !isfinite(arg->number))
-                return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
-                                        "%s(kink=...) takes a finite number: the derivative "
-                                        "returned exactly at the kink", info->name);
-            out->kink_set = 1;
-            out->kink = arg->number;
-            continue;
-        } else {
-            idx = param_index(info, arg->key);
-            if (idx < 0) {
-                char allowed[256];
-                size_t used = 0;
-                allowed[0] = '\0';
-                for (int k = 0; k < info->n_params; k++) {
-                    int w = snprintf(allowed + used, sizeof allowed - used, "%s%s",
-                                     used ? ", " : "", info->params[k].name);
-                    if (w > 0 && (size_t)w < sizeof allowed - used)
-                        used += (size_t)w;
-                }
-                if (info->has_kink) {
-                    int w = snprintf(allowed + used, sizeof allowed - used, "%skink", used ? ", " : "");
-                    if (w > 0 && (size_t)w < sizeof allowed - used)
-                        used += (size_t)w;
-                }
-                return al_spec_error_at(spec, arg->key_line, arg->key_column, err, AL_ERR_INVALID,
-                                        "%s has no parameter '%s'; it takes: %s", info->name,
-                                        arg->key, used ? allowed : "no arguments");
-            }
-        }
-        if (seen[idx])
-            return al_spec_error_at(spec, arg->key_line, arg->key_column, err, AL_ERR_INVALID,
-                                    "%s: '%s' is given twice", info->name, info->params[idx].name);
-        seen[idx] = 1;
-        al_status st = set_param(spec, m, arg, info, idx, out, err);
-        if (st != AL_OK)
-            return st;
-    }
-    for (int i = 0; i < info->n_params; i++)
-        if (info->params[i].required && !seen[i])
-            return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_INVALID,
-                                    "%s needs '%s' (e.g. Threshold(threshold=0.1, value=0.0))",
-                                    info->name, info->params[i].name);
+    al_status st = al_spec_bind(spec, m, info->params, info->n_params, info->has_kink ? "kink" : NULL,
+                                out->param, &out->kink_set, &out->kink, err);
+    if (st != AL_OK)
+        return st;
     return check_act(spec, m, out, err);
 }
 
