@@ -15,6 +15,13 @@ int cmd_act_eval(int argc, char **argv);
 /* `actlab act plot SPEC [SPEC...] --out FILE.svg [--range -4,4]` */
 int cmd_act_plot(int argc, char **argv);
 
+/* `actlab train ...` */
+int cmd_train(int argc, char **argv);
+/* `actlab eval ...` */
+int cmd_eval(int argc, char **argv);
+/* `actlab predict ...` */
+int cmd_predict(int argc, char **argv);
+
 /* Prints "actlab <cmd>: <message>" for err to stderr and returns 1 (or 2 for
  * usage errors, AL_ERR_INVALID). */
 int cli_fail(const char *cmd, const al_error *err);

@@ -1,0 +1,238 @@
+/* `actlab act plot`: activations and their derivatives as an SVG fit for a
+ * slide; kinks are marked with the derivative actlab actually returns there. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actlab/svg.h"
+#include "cli.h"
+
+#define MAX_SPECS 8
+#define MIN_POINTS 16
+#define MAX_POINTS 100000
+
+static const char plot_usage[] =
+    "usage: actlab act plot SPEC [SPEC...] --out FILE.svg [--range A,B] [--points N]\n"
+    "Draws each activation f(x) (left panel) and its derivative f'(x) (right panel)\n"
+    "over [A, B]. On the derivative panel a filled dot marks each kink at the\n"
+    "derivative actlab returns exactly there (PyTorch's choice, or kink=), and a\n"
+    "hollow circle marks a one-sided limit that is not returned. At most 8 SPECs.\n"
+    "example: actlab act plot 'ReLU()' 'ELU(alpha=0.5)' 'GELU()' --out acts.svg\n"
+    "options:\n"
+    "  --out FILE.svg   where to write the figure (required; written atomically)\n"
+    "  --range A,B      the x range: two finite numbers, A < B (default -4,4)\n"
+    "  --points N       samples per curve, in [16, 100000] (default 801)\n";
+
+static int parse_range(const char *text, double *lo, double *hi)
+{
+    char *end;
+    errno = 0;
+    double a = strtod(text, &end);
+    if (errno || end == text || *end != ',')
+        return 0;
+    const char *second = end + 1;
+    double b = strtod(second, &end);
+    if (errno || end == second || *end != '\0' || !isfinite(a) || !isfinite(b) || !(a < b) ||
+        !isfinite(b - a))
+        return 0;
+    *lo = a;
+    *hi = b;
+    return 1;
+}
+
+/* The kinks strictly inside (lo, hi), sorted and without repeats. */
+static int kinks_inside(const al_act *a, double lo, double hi, double where[AL_ACT_MAX_KINKS],
+                        double deriv[AL_ACT_MAX_KINKS])
+{
+    double w[AL_ACT_MAX_KINKS], d[AL_ACT_MAX_KINKS];
+    int n = al_act_kinks(a, w, d), kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(w[i] > lo && w[i] < hi) || (kept > 0 && w[i] == where[kept - 1]))
+            continue;
+        where[kept] = w[i];
+        deriv[kept] = d[i];
+        for (int j = kept; j > 0 && where[j] < where[j - 1]; j--) {
+            double t = where[j]; where[j] = where[j - 1]; where[j - 1] = t;
+            t = deriv[j]; deriv[j] = deriv[j - 1]; deriv[j - 1] = t;
+        }
+        kept++;
+    }
+    return kept;
+}
+
+/* The sample positions: an even grid over [lo, hi], and at each kink k the
+ * points k - tiny, NaN (pen up), k + tiny instead of any grid point within
+ * tiny of k, so a jump in f or f' is drawn as a jump, not as a steep segment,
+ * and each side ends at its one-sided limit. Returns the count. */
+static size_t sample_positions(double lo, double hi, int points, const double *kinks, int nk,
+                               double tiny, double *xs)
+{
+    double step = (hi - lo) / (points - 1);
+    size_t n = 0;
+    int next = 0;
+    for (int i = 0; i < points; i++) {
+        double x = i == points - 1 ? hi : lo + step * i;
+        while (next < nk && kinks[next] - tiny <= x) {
+            xs[n++] = kinks[next] - tiny;
+            xs[n++] = NAN;
+            xs[n++] = kinks[next] + tiny;
+            next++;
+        }
+        int near_kink = 0;
+        for (int k = 0; k < nk; k++)
+            near_kink |= fabs(x - kinks[k]) <= tiny;
+        if (!near_kink)
+            xs[n++] = x;
+    }
+    return n;
+}
+
+static int out_of_memory(al_error *err)
+{
+    fprintf(stderr, "actlab act plot: %s\n", err->message[0] ? err->message : "out of memory");
+    return 1;
+}
+
+int cmd_act_plot(int argc, char **argv)
+{
+    const char *cmd = "act plot", *out = NULL, *specs[MAX_SPECS];
+    int n_specs = 0, points = 801;
+    double lo = -4, hi = 4;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            fputs(plot_usage, stdout);
+            return 0;
+        }
+        int is_out = strcmp(a, "--out") == 0, is_range = strcmp(a, "--range") == 0;
+        if (is_out || is_range || strcmp(a, "--points") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error(cmd, "%s needs a value", a);
+            const char *v = argv[++i];
+            if (is_out) {
+                if (!v[0])
+                    return cli_usage_error(cmd, "--out needs a file name");
+                out = v;
+            } else if (is_range) {
+                if (!parse_range(v, &lo, &hi))
+                    return cli_usage_error(cmd, "--range takes two finite numbers A,B with A < B "
+                                           "(e.g. --range -4,4), got '%s'", v);
+            } else {
+                char *end;
+                errno = 0;
+                long p = strtol(v, &end, 10);
+                if (errno || *end || end == v || p < MIN_POINTS || p > MAX_POINTS)
+                    return cli_usage_error(cmd, "--points takes an integer in [%d, %d], got '%s'",
+                                           MIN_POINTS, MAX_POINTS, v);
+                points = (int)p;
+            }
+        } else if (a[0] == '-' && a[1] == '-') {
+            return cli_usage_error(cmd, "unknown option '%s'", a);
+        } else {
+            if (n_specs == MAX_SPECS)
+                return cli_usage_error(cmd, "at most %d SPECs fit in one plot (got more: '%s'); "
+                                       "split them over several plots", MAX_SPECS, a);
+            specs[n_specs++] = a;
+        }
+    }
+    if (n_specs == 0)
+        return cli_usage_error(cmd, "give at least one SPEC, e.g. 'ReLU()'");
+    if (!out)
+        return cli_usage_error(cmd, "--out FILE.svg is required");
+
+    al_act acts[MAX_SPECS];
+    for (int s = 0; s < n_specs; s++) {
+        al_error err = {0};
+        if (al_act_parse(specs[s], &acts[s], &err) != AL_OK) {
+            fprintf(stderr, "actlab act plot: in SPEC '%s': %s\n", specs[s], err.message);
+            return 2;
+        }
+    }
+
+    al_error err = {0};
+    al_chart *fchart = NULL, *dchart = NULL;
+    al_buf svg = {0};
+    int rc = 1;
+    size_t cap = (size_t)points + 3 * AL_ACT_MAX_KINKS;
+    double *xs = malloc(cap * sizeof *xs), *fs = malloc(cap * sizeof *fs), *ds = malloc(cap * sizeof *ds);
+    if (!xs || !fs || !ds) {
+        rc = out_of_memory(&err);
+        goto done;
+    }
+    /* taller with more SPECs: a crowded legend moves under the plot */
+    double height = 480 + 22.0 * n_specs;
+    if (al_chart_create("Activation", "x", "f(x)", 680, height, &fchart, &err) != AL_OK ||
+        al_chart_create("Derivative (dot: value returned at a kink)", "x", "f'(x)", 680, height, &dchart,
+                        &err) != AL_OK ||
+        al_chart_set_x_range(fchart, lo, hi, &err) != AL_OK ||
+        al_chart_set_x_range(dchart, lo, hi, &err) != AL_OK ||
+        al_chart_add_hline(fchart, 0, &err) != AL_OK || al_chart_add_hline(dchart, 0, &err) != AL_OK ||
+        (lo < 0 && hi > 0 &&
+         (al_chart_add_vline(fchart, 0, &err) != AL_OK || al_chart_add_vline(dchart, 0, &err) != AL_OK))) {
+        rc = out_of_memory(&err);
+        goto done;
+    }
+    /* far below a pixel, yet far above double rounding at the kink */
+    double tiny = (hi - lo) * 1e-9;
+    for (int s = 0; s < n_specs; s++) {
+        const al_act *a = &acts[s];
+        /* PReLU's slope is a weight; plot its initial value. NaN: eval mode (RReLU). */
+        double slope = a->id == AL_ACT_PRELU ? a->param[1] : NAN;
+        const char *colour = al_chart_palette((size_t)s);
+        char name[160];
+        al_act_format(a, name, sizeof name);
+        double where[AL_ACT_MAX_KINKS], deriv[AL_ACT_MAX_KINKS];
+        int nk = kinks_inside(a, lo, hi, where, deriv);
+        size_t n = sample_positions(lo, hi, points, where, nk, tiny, xs);
+        for (size_t i = 0; i < n; i++) {
+            if (isnan(xs[i]))
+                fs[i] = ds[i] = NAN;
+            else
+                al_act_eval_f64(a, xs[i], slope, &fs[i], &ds[i]);
+        }
+        if (al_chart_add_series(fchart, name, n, xs, fs, colour, &err) != AL_OK ||
+            al_chart_add_series(dchart, name, n, xs, ds, colour, &err) != AL_OK) {
+            rc = out_of_memory(&err);
+            goto done;
+        }
+        for (int k = 0; k < nk; k++) {
+            double left_y, left_d, right_y, right_d;
+            al_act_eval_f64(a, where[k] - tiny, slope, &left_y, &left_d);
+            al_act_eval_f64(a, where[k] + tiny, slope, &right_y, &right_d);
+            /* hollow: a one-sided limit the derivative never returns at the kink */
+            double limits[2] = {left_d, right_d};
+            for (int side = 0; side < 2; side++)
+                if (fabs(limits[side] - deriv[k]) > 1e-6 * fmax(1, fabs(deriv[k])) &&
+                    (side == 0 || fabs(right_d - left_d) > 1e-6 * fmax(1, fabs(left_d))) &&
+                    al_chart_add_marker(dchart, where[k], limits[side], 0, NULL, colour, &err) != AL_OK) {
+                    rc = out_of_memory(&err);
+                    goto done;
+                }
+            if (al_chart_add_marker(dchart, where[k], deriv[k], 1, NULL, colour, &err) != AL_OK) {
+                rc = out_of_memory(&err);
+                goto done;
+            }
+        }
+    }
+    const al_chart *panels[2] = {fchart, dchart};
+    if (al_chart_render_grid(panels, 2, 2, "Activations and their derivatives", &svg, &err) != AL_OK) {
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    if (al_file_write_atomic(out, svg.data, svg.len, &err) != AL_OK) {
+        fprintf(stderr, "actlab act plot: %s\n", err.message);
+        rc = 1;
+        goto done;
+    }
+    rc = 0;
+done:
+    free(xs);
+    free(fs);
+    free(ds);
+    al_buf_free(&svg);
+    al_chart_free(fchart);
+    al_chart_free(dchart);
+    return rc;
+}
