@@ -388,14 +388,15 @@ static void test_refusals(void)
                           "{'descr': '<u1', 'fortran_order': False, "
                           "'shape': (1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1)}", 1,
                           AL_ERR_FORMAT, "more than 16 dimensions");
-    /* element count overflows size_t: refused as a bad file, not as NOMEM */
+    /* element count overflows size_t: an absurd size, AL_ERR_NOMEM like
+     * al_array_create's refusals */
     expect_header_refusal("absurd shape", 1,
                           "{'descr': '<f8', 'fortran_order': False, "
-                          "'shape': (4294967296, 4294967296)}", 16, AL_ERR_FORMAT, "absurd shape");
+                          "'shape': (4294967296, 4294967296)}", 16, AL_ERR_NOMEM, "absurd shape");
     /* count fits but count * 8 does not */
     expect_header_refusal("absurd bytes", 1,
                           "{'descr': '<f8', 'fortran_order': False, "
-                          "'shape': (3000000000000000000,)}", 16, AL_ERR_FORMAT, "absurd shape");
+                          "'shape': (3000000000000000000,)}", 16, AL_ERR_NOMEM, "absurd shape");
     /* fits in memory in principle, but the file does not hold it: refused
      * before anything is allocated (ASan would report a huge allocation) */
     expect_header_refusal("huge but not absurd", 1,

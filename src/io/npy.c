@@ -631,9 +631,10 @@ al_status al_npy_parse(const void *bytes, size_t size, al_array *out, al_error *
     char text[AL_NPY_MAX_RANK * 22 + 3];
     shape_text(h.rank, h.shape, text, sizeof text);
     /* checked against what the file holds before anything is allocated, so a
-     * lying header cannot ask for more memory than the file's own size */
+     * lying header cannot ask for more memory than the file's own size; a size
+     * that overflows is AL_ERR_NOMEM, as al_array_create reports it */
     if (!shape_count(h.rank, h.shape, &count) || !mul_size(count, esize, &data_bytes))
-        return al_error_set(err, AL_ERR_FORMAT,
+        return al_error_set(err, AL_ERR_NOMEM,
                             "absurd shape %s of '%s': it would need %.4g bytes, far more than the "
                             "%zu bytes the file holds after its header",
                             text, al_dtype_descr(dtype), shape_bytes_approx(h.rank, h.shape, esize),
