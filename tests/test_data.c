@@ -1,0 +1,852 @@
+/* The data module: IDX files (plain and gzip) written here byte by byte,
+ * every refusal with a crafted file, CSV and NPY datasets, the split and
+ * standardisation against values worked out by hand, the batcher's
+ * determinism, and Fashion-MNIST itself when the Debian package is there. */
+#include "actlab/data.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "actlab/npy.h"
+#include "check.h"
+
+static char tmp_dir[64];
+
+/* A path in the test folder; the last 64 stay valid, enough for every test
+ * to hold the paths it made. */
+static const char *tmp_path(const char *name)
+{
+    static char path[64][256];
+    static int next;
+    char *p = path[next++ % 64];
+    snprintf(p, 256, "%s/%s", tmp_dir, name);
+    return p;
+}
+
+static const char *write_file(const char *name, const void *bytes, size_t size)
+{
+    const char *path = tmp_path(name);
+    FILE *f = fopen(path, "wb");
+    if (!f || (size && fwrite(bytes, 1, size, f) != size)) {
+        fprintf(stderr, "cannot write %s\n", path);
+        abort();
+    }
+    fclose(f);
+    return path;
+}
+
+static const char *write_text(const char *name, const char *text)
+{
+    return write_file(name, text, strlen(text));
+}
+
+static const char *write_gz(const char *name, const void *bytes, size_t size)
+{
+    const char *path = tmp_path(name);
+    gzFile g = gzopen(path, "wb");
+    if (!g || (size && gzwrite(g, bytes, (unsigned)size) != (int)size)) {
+        fprintf(stderr, "cannot write %s\n", path);
+        abort();
+    }
+    gzclose(g);
+    return path;
+}
+
+/* An IDX image: the magic for type and rank, big-endian dims, then data
+ * (already big-endian) as given. Returns the size. */
+static size_t build_idx(unsigned char *buf, unsigned type, int rank, const uint32_t *dims,
+                        const void *data, size_t data_len)
+{
+    buf[0] = 0;
+    buf[1] = 0;
+    buf[2] = (unsigned char)type;
+    buf[3] = (unsigned char)rank;
+    size_t o = 4;
+    for (int i = 0; i < rank; i++) {
+        buf[o++] = (unsigned char)(dims[i] >> 24);
+        buf[o++] = (unsigned char)(dims[i] >> 16);
+        buf[o++] = (unsigned char)(dims[i] >> 8);
+        buf[o++] = (unsigned char)dims[i];
+    }
+    if (data_len)
+        memcpy(buf + o, data, data_len);
+    return o + data_len;
+}
+
+/* al_idx_read on path must fail with want_status, name the file and say want_text. */
+static void expect_idx_refusal(const char *what, const char *path, al_status want_status,
+                               const char *want_text)
+{
+    al_array a;
+    al_error err = {0};
+    al_status st = al_idx_read(path, &a, &err);
+    CHECK(st == want_status, "%s: status %d (%s), want %d; message: %s", what, (int)st,
+          al_status_name(st), (int)want_status, err.message);
+    CHECK(strstr(err.message, want_text) != NULL, "%s: message lacks \"%s\": %s", what, want_text,
+          err.message);
+    CHECK(strstr(err.message, path) != NULL, "%s: message does not name the file: %s", what,
+          err.message);
+    CHECK(a.data == NULL, "%s: array not empty on failure", what);
+    al_array_free(&a);
+}
+
+static void test_idx_good(void)
+{
+    CHECK_SECTION("idx: reading every type, plain and gzip");
+    unsigned char buf[256];
+    const unsigned char pixels[12] = {0, 255, 51, 102, 1, 2, 3, 4, 200, 100, 50, 25};
+    const uint32_t idims[3] = {3, 2, 2};
+    size_t n = build_idx(buf, 0x08, 3, idims, pixels, sizeof pixels);
+    const char *plain = write_file("img.idx", buf, n);
+    const char *gz = write_gz("img.idx.gz", buf, n);
+    const unsigned char labels[3] = {2, 0, 4};
+    const uint32_t ldims[1] = {3};
+    n = build_idx(buf, 0x08, 1, ldims, labels, sizeof labels);
+    const char *lab = write_file("lab.idx", buf, n);
+    const char *labgz = write_gz("lab.idx.gz", buf, n);
+
+    for (int pass = 0; pass < 2; pass++) {
+        const char *ipath = pass ? gz : plain, *lpath = pass ? labgz : lab;
+        al_array a;
+        al_error err = {0};
+        al_status st = al_idx_read(ipath, &a, &err);
+        CHECK(st == AL_OK, "read %s: %s", ipath, err.message);
+        if (st == AL_OK) {
+            CHECK(a.dtype == AL_DTYPE_U8 && a.rank == 3 && a.shape[0] == 3 && a.shape[1] == 2 &&
+                      a.shape[2] == 2 && a.count == 12, "%s: wrong array", ipath);
+            CHECK(memcmp(a.data, pixels, 12) == 0, "%s: wrong bytes", ipath);
+            al_array_free(&a);
+        }
+        al_dataset *ds = NULL;
+        st = al_dataset_load_idx_pair(ipath, lpath, 0, &ds, &err);
+        CHECK(st == AL_OK, "pair %s: %s", ipath, err.message);
+        if (st != AL_OK)
+            continue;
+        CHECK(al_dataset_count(ds) == 3 && al_dataset_features(ds) == 4, "pair shape");
+        const size_t *fs = al_dataset_feature_shape(ds);
+        CHECK(al_dataset_feature_rank(ds) == 3 && fs[0] == 1 && fs[1] == 2 && fs[2] == 2,
+              "a rank-3 image file gives [1, H, W]");
+        CHECK(al_dataset_classes(ds) == 5, "n_classes = max label + 1, got %d",
+              al_dataset_classes(ds));
+        const float *x = al_dataset_x(ds);
+        for (int i = 0; i < 12; i++)
+            CHECK_NEAR(x[i], pixels[i] / 255.0, 1e-7, 0, "pixel %d scaled by 1/255", i);
+        CHECK(x[1] == 1.0f && x[0] == 0.0f, "255 -> 1 exactly, 0 -> 0");
+        CHECK(al_dataset_y(ds)[0] == 2 && al_dataset_y(ds)[2] == 4, "labels");
+        CHECK(strcmp(al_dataset_name(ds), pass ? "img.idx.gz" : "img.idx") == 0, "name %s",
+              al_dataset_name(ds));
+        al_dataset_free(ds);
+        st = al_dataset_load_idx_pair(ipath, lpath, 10, &ds, &err);
+        CHECK(st == AL_OK && al_dataset_classes(ds) == 10, "given n_classes kept");
+        al_dataset_free(ds);
+    }
+
+    /* the other types, big-endian in the file */
+    const unsigned char i8[3] = {0x80, 0xff, 0x7f};            /* -128, -1, 127 */
+    const unsigned char i16[4] = {0xff, 0xfe, 0x01, 0x2c};     /* -2, 300 */
+    const unsigned char i32[4] = {0xff, 0xff, 0xff, 0xf9};     /* -7 */
+    const unsigned char f32[4] = {0x3f, 0xc0, 0x00, 0x00};     /* 1.5f */
+    const unsigned char f64[8] = {0xc0, 0x02, 0, 0, 0, 0, 0, 0}; /* -2.25 */
+    uint32_t d[1] = {3};
+    al_array a;
+    al_error err = {0};
+    n = build_idx(buf, 0x09, 1, d, i8, 3);
+    CHECK(al_idx_read(write_file("i8.idx", buf, n), &a, &err) == AL_OK, "i8: %s", err.message);
+    CHECK(a.dtype == AL_DTYPE_I32 && ((int32_t *)a.data)[0] == -128 &&
+              ((int32_t *)a.data)[1] == -1 && ((int32_t *)a.data)[2] == 127, "i8 values");
+    al_array_free(&a);
+    d[0] = 2;
+    n = build_idx(buf, 0x0B, 1, d, i16, 4);
+    CHECK(al_idx_read(write_file("i16.idx", buf, n), &a, &err) == AL_OK, "i16: %s", err.message);
+    CHECK(a.dtype == AL_DTYPE_I32 && ((int32_t *)a.data)[0] == -2 && ((int32_t *)a.data)[1] == 300,
+          "i16 values");
+    al_array_free(&a);
+    d[0] = 1;
+    n = build_idx(buf, 0x0C, 1, d, i32, 4);
+    CHECK(al_idx_read(write_file("i32.idx", buf, n), &a, &err) == AL_OK, "i32: %s", err.message);
+    CHECK(a.dtype == AL_DTYPE_I32 && ((int32_t *)a.data)[0] == -7, "i32 value");
+    al_array_free(&a);
+    n = build_idx(buf, 0x0D, 1, d, f32, 4);
+    CHECK(al_idx_read(write_file("f32.idx", buf, n), &a, &err) == AL_OK, "f32: %s", err.message);
+    CHECK(a.dtype == AL_DTYPE_F32 && ((float *)a.data)[0] == 1.5f, "f32 value");
+    al_array_free(&a);
+    n = build_idx(buf, 0x0E, 1, d, f64, 8);
+    CHECK(al_idx_read(write_file("f64.idx", buf, n), &a, &err) == AL_OK, "f64: %s", err.message);
+    CHECK(a.dtype == AL_DTYPE_F64 && ((double *)a.data)[0] == -2.25, "f64 value");
+    al_array_free(&a);
+}
+
+static void test_idx_bad(void)
+{
+    CHECK_SECTION("idx: refusals");
+    unsigned char buf[512];
+    unsigned char data[64];
+    memset(data, 7, sizeof data);
+    const uint32_t dims2[2] = {2, 3};
+    size_t n;
+
+    expect_idx_refusal("missing", tmp_path("no-such-file.idx"), AL_ERR_IO, "cannot open");
+    expect_idx_refusal("empty", write_file("empty.idx", "", 0), AL_ERR_FORMAT, "truncated header");
+    expect_idx_refusal("short magic", write_file("short.idx", "\0\0\x08", 3), AL_ERR_FORMAT,
+                       "truncated header");
+    n = build_idx(buf, 0x08, 2, dims2, data, 6);
+    buf[0] = 1;
+    expect_idx_refusal("bad magic", write_file("magic.idx", buf, n), AL_ERR_FORMAT, "bad magic");
+    expect_idx_refusal("png", write_file("png.idx", "\x89PNG\r\n\x1a\n", 8), AL_ERR_FORMAT,
+                       "bad magic 89 50 4e 47");
+    n = build_idx(buf, 0x0A, 2, dims2, data, 6);
+    expect_idx_refusal("type 0x0A", write_file("type.idx", buf, n), AL_ERR_FORMAT,
+                       "unsupported type code 0x0A");
+    n = build_idx(buf, 0x08, 0, dims2, data, 6);
+    expect_idx_refusal("rank 0", write_file("rank0.idx", buf, n), AL_ERR_FORMAT, "rank 0");
+    const uint32_t dims5[5] = {1, 1, 1, 1, 1};
+    n = build_idx(buf, 0x08, 5, dims5, data, 1);
+    expect_idx_refusal("rank 5", write_file("rank5.idx", buf, n), AL_ERR_FORMAT, "rank 5");
+    n = build_idx(buf, 0x08, 3, (const uint32_t[]){2, 3, 4}, NULL, 0);
+    expect_idx_refusal("dims cut", write_file("dims.idx", buf, n - 3), AL_ERR_FORMAT,
+                       "truncated header");
+    n = build_idx(buf, 0x08, 2, dims2, data, 5);
+    expect_idx_refusal("truncated", write_file("trunc.idx", buf, n), AL_ERR_FORMAT,
+                       "truncated data: [2, 3] of unsigned byte needs 6 bytes, only 5");
+    n = build_idx(buf, 0x0C, 2, dims2, data, 23);
+    expect_idx_refusal("truncated i32", write_file("trunc32.idx", buf, n), AL_ERR_FORMAT,
+                       "needs 24 bytes, only 23");
+    n = build_idx(buf, 0x08, 2, dims2, data, 8);
+    expect_idx_refusal("trailing", write_file("trail.idx", buf, n), AL_ERR_FORMAT,
+                       "2 bytes of trailing data");
+    const uint32_t huge[4] = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu};
+    n = build_idx(buf, 0x08, 4, huge, NULL, 0);
+    expect_idx_refusal("overflow", write_file("overflow.idx", buf, n), AL_ERR_NOMEM,
+                       "dims overflow");
+    /* a plain file claiming 60000x28x28 but holding 6 bytes: refused from the
+     * file size, nothing allocated */
+    n = build_idx(buf, 0x08, 3, (const uint32_t[]){60000, 28, 28}, data, 6);
+    expect_idx_refusal("absurd plain", write_file("absurd.idx", buf, n), AL_ERR_FORMAT,
+                       "needs 47040000 bytes, only 6");
+
+    /* gzip: the size is unknown until decompressed, so the ratio bound and
+     * the reads themselves must catch lies */
+    n = build_idx(buf, 0x0D, 3, (const uint32_t[]){100000, 1000, 1000}, data, 6);
+    expect_idx_refusal("absurd gzip", write_gz("absurd.idx.gz", buf, n), AL_ERR_FORMAT,
+                       "cannot hold more than");
+    n = build_idx(buf, 0x08, 2, dims2, data, 5);
+    expect_idx_refusal("gzip truncated data", write_gz("trunc.idx.gz", buf, n), AL_ERR_FORMAT,
+                       "truncated data (after gzip decompression)");
+    n = build_idx(buf, 0x08, 2, dims2, data, 9);
+    expect_idx_refusal("gzip trailing", write_gz("trail.idx.gz", buf, n), AL_ERR_FORMAT,
+                       "trailing data");
+    n = build_idx(buf, 0x08, 2, dims2, data, 6);
+    buf[0] = 0x42;
+    expect_idx_refusal("gzip bad magic", write_gz("magic.idx.gz", buf, n), AL_ERR_FORMAT,
+                       "bad magic 42 00 08 02 (after gzip decompression)");
+
+    /* a real gzip file cut short, and one with its CRC damaged */
+    unsigned char big[4096];
+    for (size_t i = 0; i < 4000; i++)
+        big[i] = (unsigned char)(i * 7919u >> 3);
+    n = build_idx(buf, 0x08, 2, (const uint32_t[]){40, 100}, NULL, 0);
+    unsigned char img[4096 + 16];
+    memcpy(img, buf, n);
+    memcpy(img + n, big, 4000);
+    const char *good = write_gz("good.idx.gz", img, n + 4000);
+    char *gzbytes = NULL;
+    FILE *f = fopen(good, "rb");
+    long gzsize = 0;
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        gzsize = ftell(f);
+        rewind(f);
+        gzbytes = malloc((size_t)gzsize);
+        if (gzbytes && fread(gzbytes, 1, (size_t)gzsize, f) != (size_t)gzsize)
+            gzsize = 0;
+        fclose(f);
+    }
+    CHECK(gzbytes && gzsize > 20, "could not reread the gzip file");
+    if (gzbytes && gzsize > 20) {
+        al_array a;
+        al_error err = {0};
+        CHECK(al_idx_read(good, &a, &err) == AL_OK, "intact gzip: %s", err.message);
+        al_array_free(&a);
+        expect_idx_refusal("gzip cut in the trailer",
+                           write_file("cut1.idx.gz", gzbytes, (size_t)gzsize - 4), AL_ERR_FORMAT,
+                           "gzip");
+        expect_idx_refusal("gzip cut in the data",
+                           write_file("cut2.idx.gz", gzbytes, (size_t)gzsize / 2), AL_ERR_FORMAT,
+                           "gzip");
+        gzbytes[gzsize - 6] ^= 0x55; /* inside the CRC32 */
+        expect_idx_refusal("gzip bad crc", write_file("crc.idx.gz", gzbytes, (size_t)gzsize),
+                           AL_ERR_FORMAT, "corrupt gzip data");
+        free(gzbytes);
+    }
+
+    /* pairs */
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    n = build_idx(buf, 0x08, 2, dims2, data, 6);
+    const char *img2 = write_file("pair-img.idx", buf, n);
+    n = build_idx(buf, 0x08, 1, (const uint32_t[]){3}, "\1\2\3", 3);
+    const char *lab3 = write_file("pair-lab3.idx", buf, n);
+    al_status st = al_dataset_load_idx_pair(img2, lab3, 0, &ds, &err);
+    CHECK(st == AL_ERR_SHAPE && strstr(err.message, "has 2 examples") &&
+              strstr(err.message, "has 3 labels"), "count mismatch: %s", err.message);
+    CHECK(ds == NULL, "no dataset on failure");
+    n = build_idx(buf, 0x08, 1, (const uint32_t[]){2}, "\1\x0c", 2);
+    const char *lab2 = write_file("pair-lab2.idx", buf, n);
+    st = al_dataset_load_idx_pair(img2, lab2, 10, &ds, &err);
+    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "label 12 at row 1 is not below n_classes 10")
+              && strstr(err.message, lab2), "label range: %s", err.message);
+    n = build_idx(buf, 0x0D, 1, (const uint32_t[]){2}, "\0\0\0\0\0\0\0\0", 8);
+    st = al_dataset_load_idx_pair(img2, write_file("pair-labf.idx", buf, n), 0, &ds, &err);
+    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "labels must be an integer IDX type"),
+          "float labels: %s", err.message);
+    n = build_idx(buf, 0x09, 1, (const uint32_t[]){2}, "\1\xff", 2);
+    st = al_dataset_load_idx_pair(img2, write_file("pair-labneg.idx", buf, n), 0, &ds, &err);
+    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "label -1 at row 1 is negative"),
+          "negative label: %s", err.message);
+    n = build_idx(buf, 0x08, 1, (const uint32_t[]){2}, "\1\2", 2);
+    st = al_dataset_load_idx_pair(write_file("pair-img1.idx", buf, n), lab2, 0, &ds, &err);
+    CHECK(st == AL_ERR_SHAPE && strstr(err.message, "features must have 2 to"),
+          "rank-1 images: %s", err.message);
+    st = al_dataset_load_idx_pair(img2, tmp_path("nothing.idx"), 0, &ds, &err);
+    CHECK(st == AL_ERR_IO && strstr(err.message, "nothing.idx"), "missing labels: %s",
+          err.message);
+}
+
+static al_dataset *csv_ok(const char *what, const char *text, const char *label, int has_header,
+                          int n_classes)
+{
+    al_csv_options o = al_csv_options_default();
+    o.label_column = label;
+    o.has_header = has_header;
+    o.n_classes = n_classes;
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    al_status st = al_dataset_load_csv(write_text("ok.csv", text), &o, &ds, &err);
+    CHECK(st == AL_OK, "%s: %s", what, err.message);
+    return ds;
+}
+
+static void csv_bad(const char *what, const char *text, const char *label, int has_header,
+                    al_status want_status, const char *want_text)
+{
+    al_csv_options o = al_csv_options_default();
+    o.label_column = label;
+    o.has_header = has_header;
+    o.n_classes = 3;
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    al_status st = al_dataset_load_csv(write_text("bad.csv", text), &o, &ds, &err);
+    CHECK(st == want_status, "%s: status %d (%s), want %d; message: %s", what, (int)st,
+          al_status_name(st), (int)want_status, err.message);
+    CHECK(strstr(err.message, want_text) != NULL, "%s: message lacks \"%s\": %s", what, want_text,
+          err.message);
+    CHECK(ds == NULL, "%s: dataset returned on failure", what);
+    al_dataset_free(ds);
+}
+
+static void test_csv(void)
+{
+    CHECK_SECTION("csv");
+    al_dataset *ds = csv_ok("by name", "a,label,b\n1.5,2,-3\n\n 4e-1 , 0 ,5\n", "label", 1, 0);
+    if (ds) {
+        const float *x = al_dataset_x(ds);
+        CHECK(al_dataset_count(ds) == 2 && al_dataset_features(ds) == 2, "shape");
+        CHECK(al_dataset_feature_rank(ds) == 1 && al_dataset_feature_shape(ds)[0] == 2, "rank");
+        CHECK(x[0] == 1.5f && x[1] == -3.0f && x[2] == 0.4f && x[3] == 5.0f,
+              "values %g %g %g %g", x[0], x[1], x[2], x[3]);
+        CHECK(al_dataset_y(ds)[0] == 2 && al_dataset_y(ds)[1] == 0, "labels");
+        CHECK(al_dataset_classes(ds) == 3, "classes %d", al_dataset_classes(ds));
+        CHECK(strcmp(al_dataset_name(ds), "ok.csv") == 0, "name");
+    }
+    al_dataset_free(ds);
+    ds = csv_ok("by index, CRLF, quotes, BOM",
+                "\xEF\xBB\xBF\"x 1\",\"y\"\r\n\"7\",1\r\n8,0.0\r\n", "1", 1, 5);
+    if (ds) {
+        CHECK(al_dataset_count(ds) == 2 && al_dataset_features(ds) == 1, "shape");
+        CHECK(al_dataset_x(ds)[0] == 7.0f && al_dataset_x(ds)[1] == 8.0f, "values");
+        CHECK(al_dataset_y(ds)[0] == 1 && al_dataset_y(ds)[1] == 0, "labels 1, 0.0");
+        CHECK(al_dataset_classes(ds) == 5, "given n_classes");
+    }
+    al_dataset_free(ds);
+    ds = csv_ok("quoted name", "\"pix\",\"label\"\n1,0\n", "label", 1, 0);
+    al_dataset_free(ds);
+    ds = csv_ok("no header", "\n3,1,2\n4,0,1\n", "0", 0, 0);
+    if (ds) {
+        CHECK(al_dataset_count(ds) == 2 && al_dataset_features(ds) == 2, "shape");
+        CHECK(al_dataset_y(ds)[0] == 3 && al_dataset_y(ds)[1] == 4, "label column 0");
+        CHECK(al_dataset_x(ds)[0] == 1.0f && al_dataset_x(ds)[3] == 1.0f, "features");
+    }
+    al_dataset_free(ds);
+
+    csv_bad("empty", "", "label", 1, AL_ERR_FORMAT, "is empty");
+    csv_bad("blank only", "\n  \n", "label", 1, AL_ERR_FORMAT, "is empty");
+    csv_bad("header only", "a,label\n", "label", 1, AL_ERR_FORMAT, "no data rows");
+    csv_bad("one column", "label\n1\n", "label", 1, AL_ERR_FORMAT, "one column");
+    csv_bad("ragged short", "a,label\n1,2\n3\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:3: ragged row: 1 fields, but the header has 2");
+    csv_bad("ragged long", "a,label\n1,2\n\n3,1,4\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:4: ragged row: 3 fields");
+    csv_bad("not a number", "a,b,label\n1,2,0\n1, abc ,0\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:3:4: cell 'abc' is not a number");
+    csv_bad("number with junk", "a,label\n1.5x,0\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:2:1: cell '1.5x' is not a number");
+    csv_bad("empty cell", "a,b,label\n1,,0\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:2:3: empty cell '' is not a number");
+    csv_bad("nan", "a,label\nnan,0\n", "label", 1, AL_ERR_NUMERIC, "bad.csv:2:1: 'nan'");
+    csv_bad("too big for float", "a,label\n1e39,0\n", "label", 1, AL_ERR_NUMERIC,
+            "not a finite float32");
+    csv_bad("negative label", "a,label\n1,0\n2,-1\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:3:3: label '-1' is not a non-negative integer");
+    csv_bad("fractional label", "a,label\n1,1.5\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:2:3: label '1.5' is not a non-negative integer");
+    csv_bad("text label", "a,label\n1,cat\n", "label", 1, AL_ERR_PARSE, "label 'cat'");
+    csv_bad("label over n_classes", "a,label\n1,3\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:2:3: label 3 is not below n_classes 3");
+    csv_bad("unknown name", "a,label\n1,0\n", "lable", 1, AL_ERR_INVALID,
+            "no column named 'lable' in the header of");
+    csv_bad("unknown name suggestion", "a,label\n1,0\n", "lable", 1, AL_ERR_INVALID,
+            "did you mean 'label'");
+    csv_bad("index out of range", "a,label\n1,0\n", "2", 1, AL_ERR_INVALID,
+            "label column 2 is out of range");
+    csv_bad("name without header", "1,0\n", "label", 0, AL_ERR_INVALID, "must be a 0-based index");
+    csv_bad("unterminated quote", "a,label\n\"1,0\n", "label", 1, AL_ERR_PARSE,
+            "bad.csv:2:1: unterminated quote");
+    al_dataset *none = NULL;
+    al_error err = {0};
+    CHECK(al_dataset_load_csv(tmp_path("missing.csv"), NULL, &none, &err) == AL_ERR_IO &&
+              strstr(err.message, "missing.csv"), "missing file: %s", err.message);
+}
+
+static const char *npy_file(const char *name, al_dtype dtype, int rank, const size_t *shape,
+                            const void *values)
+{
+    al_array a;
+    al_error err = {0};
+    const char *path = tmp_path(name);
+    if (al_array_create(&a, dtype, rank, shape, &err) != AL_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        abort();
+    }
+    memcpy(a.data, values, a.count * al_dtype_size(dtype));
+    if (al_npy_write(path, &a, &err) != AL_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        abort();
+    }
+    al_array_free(&a);
+    return path;
+}
+
+static void test_npy_pair(void)
+{
+    CHECK_SECTION("npy pair");
+    const float xf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    const int64_t y8[4] = {1, 0, 3, 1};
+    const char *x = npy_file("x.npy", AL_DTYPE_F32, 2, (const size_t[]){4, 2}, xf);
+    const char *y = npy_file("y.npy", AL_DTYPE_I64, 1, (const size_t[]){4}, y8);
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    al_status st = al_dataset_load_npy(x, y, 0, &ds, &err);
+    CHECK(st == AL_OK, "f4 + i8: %s", err.message);
+    if (ds) {
+        CHECK(al_dataset_count(ds) == 4 && al_dataset_features(ds) == 2 &&
+                  al_dataset_classes(ds) == 4, "shape");
+        CHECK(memcmp(al_dataset_x(ds), xf, sizeof xf) == 0, "x copied exactly");
+        CHECK(al_dataset_y(ds)[2] == 3, "y");
+        CHECK(strcmp(al_dataset_name(ds), "x.npy") == 0, "name");
+    }
+    al_dataset_free(ds);
+
+    const unsigned char xu[8] = {0, 255, 51, 0, 0, 0, 0, 102};
+    const unsigned char yu[2] = {0, 1};
+    const int32_t y4[2] = {1, 1};
+    const double xd[2] = {0.25, -1e10};
+    const char *xu_path = npy_file("xu.npy", AL_DTYPE_U8, 3, (const size_t[]){2, 2, 2}, xu);
+    st = al_dataset_load_npy(xu_path, npy_file("yu.npy", AL_DTYPE_U8, 1, (const size_t[]){2}, yu),
+                             0, &ds, &err);
+    CHECK(st == AL_OK, "u1 + u1: %s", err.message);
+    if (ds) {
+        const size_t *fs = al_dataset_feature_shape(ds);
+        CHECK(al_dataset_feature_rank(ds) == 3 && fs[0] == 1 && fs[1] == 2 && fs[2] == 2,
+              "[N, H, W] gives [1, H, W]");
+        CHECK(al_dataset_x(ds)[1] == 1.0f && al_dataset_x(ds)[2] == 0.2f &&
+                  al_dataset_x(ds)[7] == 0.4f, "u8 scaled");
+    }
+    al_dataset_free(ds);
+    const char *y4_path = npy_file("y4.npy", AL_DTYPE_I32, 1, (const size_t[]){2}, y4);
+    st = al_dataset_load_npy(npy_file("xd.npy", AL_DTYPE_F64, 2, (const size_t[]){2, 1}, xd),
+                             y4_path, 0, &ds, &err);
+    CHECK(st == AL_OK && al_dataset_x(ds)[0] == 0.25f && al_dataset_x(ds)[1] == -1e10f,
+          "f8 + i4: %s", err.message);
+    al_dataset_free(ds);
+
+    ds = NULL;
+    const int32_t xi[2] = {1, 2};
+    st = al_dataset_load_npy(npy_file("xi.npy", AL_DTYPE_I32, 2, (const size_t[]){2, 1}, xi),
+                             y4_path, 0, &ds, &err);
+    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "features must be float32, float64 or uint8"),
+          "int x: %s", err.message);
+    st = al_dataset_load_npy(x, y4_path, 0, &ds, &err);
+    CHECK(st == AL_ERR_SHAPE && strstr(err.message, "has 4 examples") &&
+              strstr(err.message, "has 2 labels"), "count mismatch: %s", err.message);
+    const float yf[4] = {0, 1, 0, 1};
+    st = al_dataset_load_npy(x, npy_file("yf.npy", AL_DTYPE_F32, 1, (const size_t[]){4}, yf), 0,
+                             &ds, &err);
+    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "labels must be integers"),
+          "float y: %s", err.message);
+    st = al_dataset_load_npy(x, npy_file("y2.npy", AL_DTYPE_I64, 2, (const size_t[]){4, 1}, y8), 0,
+                             &ds, &err);
+    CHECK(st == AL_ERR_SHAPE && strstr(err.message, "labels must have 1 dimension"),
+          "rank-2 y: %s", err.message);
+    st = al_dataset_load_npy(npy_file("x1.npy", AL_DTYPE_F32, 1, (const size_t[]){4}, xf), y, 0,
+                             &ds, &err);
+    CHECK(st == AL_ERR_SHAPE && strstr(err.message, "features must have 2 to"),
+          "rank-1 x: %s", err.message);
+    const int64_t yneg[4] = {0, 1, -5, 0};
+    st = al_dataset_load_npy(x, npy_file("yneg.npy", AL_DTYPE_I64, 1, (const size_t[]){4}, yneg),
+                             0, &ds, &err);
+    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "label -5 at row 2 is negative"),
+          "negative y: %s", err.message);
+    st = al_dataset_load_npy(x, y, 3, &ds, &err);
+    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "label 3 at row 2 is not below n_classes 3"),
+          "y over n_classes: %s", err.message);
+    const float xnan[2] = {1, NAN};
+    st = al_dataset_load_npy(npy_file("xnan.npy", AL_DTYPE_F32, 2, (const size_t[]){2, 1}, xnan),
+                             y4_path, 0, &ds, &err);
+    CHECK(st == AL_ERR_NUMERIC && strstr(err.message, "row 1, feature 0 is nan"),
+          "nan x: %s", err.message);
+    CHECK(ds == NULL, "no dataset after failures");
+}
+
+/* A dataset of count rows whose features are (row, 10 * row) and label row % 3. */
+static al_dataset *numbered(size_t count)
+{
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    const size_t shape[1] = {2};
+    if (al_dataset_create("numbered", count, 1, shape, &ds, &err) != AL_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        abort();
+    }
+    for (size_t i = 0; i < count; i++) {
+        al_dataset_x_mut(ds)[2 * i] = (float)i;
+        al_dataset_x_mut(ds)[2 * i + 1] = 10.0f * (float)i;
+        al_dataset_y_mut(ds)[i] = (int32_t)(i % 3);
+    }
+    if (al_dataset_check_labels(ds, 0, &err) != AL_OK)
+        abort();
+    return ds;
+}
+
+static void test_split(void)
+{
+    CHECK_SECTION("split");
+    al_dataset *ds = numbered(10), *train = NULL, *val = NULL;
+    al_error err = {0};
+    CHECK(al_dataset_classes(ds) == 3, "check_labels counts classes");
+    al_status st = al_dataset_split(ds, 3, AL_SPLIT_LAST, 0, &train, &val, &err);
+    CHECK(st == AL_OK, "last: %s", err.message);
+    if (st == AL_OK) {
+        CHECK(al_dataset_count(train) == 7 && al_dataset_count(val) == 3, "sizes");
+        for (size_t i = 0; i < 7; i++)
+            CHECK(al_dataset_x(train)[2 * i] == (float)i, "train row %zu", i);
+        for (size_t i = 0; i < 3; i++)
+            CHECK(al_dataset_x(val)[2 * i] == (float)(7 + i) &&
+                      al_dataset_x(val)[2 * i + 1] == 10.0f * (float)(7 + i) &&
+                      al_dataset_y(val)[i] == (int32_t)((7 + i) % 3), "validation row %zu", i);
+        CHECK(al_dataset_classes(val) == 3, "classes kept");
+        CHECK(strcmp(al_dataset_name(val), "numbered/validation") == 0, "name %s",
+              al_dataset_name(val));
+    }
+    al_dataset_free(train);
+    al_dataset_free(val);
+
+    float first[4] = {0};
+    for (int rep = 0; rep < 2; rep++) {
+        st = al_dataset_split(ds, 4, AL_SPLIT_RANDOM, 1234, &train, &val, &err);
+        CHECK(st == AL_OK, "random: %s", err.message);
+        if (st != AL_OK)
+            break;
+        int seen[10] = {0};
+        float prev = -1;
+        for (size_t i = 0; i < 6; i++) {
+            float v = al_dataset_x(train)[2 * i];
+            CHECK(v > prev, "train keeps file order");
+            prev = v;
+            seen[(int)v]++;
+            CHECK(al_dataset_y(train)[i] == (int32_t)((int)v % 3), "label follows its row");
+        }
+        prev = -1;
+        for (size_t i = 0; i < 4; i++) {
+            float v = al_dataset_x(val)[2 * i];
+            CHECK(v > prev, "validation keeps file order");
+            prev = v;
+            seen[(int)v]++;
+            if (rep == 0)
+                first[i] = v;
+            else
+                CHECK(first[i] == v, "same seed, same split");
+        }
+        for (int i = 0; i < 10; i++)
+            CHECK(seen[i] == 1, "row %d in exactly one part", i);
+        al_dataset_free(train);
+        al_dataset_free(val);
+    }
+    int differs = 0;
+    for (uint64_t seed = 1; seed < 4 && !differs; seed++) {
+        if (al_dataset_split(ds, 4, AL_SPLIT_RANDOM, seed, &train, &val, &err) != AL_OK)
+            break;
+        for (size_t i = 0; i < 4; i++)
+            differs |= al_dataset_x(val)[2 * i] != first[i];
+        al_dataset_free(train);
+        al_dataset_free(val);
+    }
+    CHECK(differs, "other seeds give other splits");
+    CHECK(al_dataset_split(ds, 0, AL_SPLIT_LAST, 0, &train, &val, &err) == AL_ERR_INVALID &&
+              strstr(err.message, "needs 1 to 9"), "k = 0: %s", err.message);
+    CHECK(al_dataset_split(ds, 10, AL_SPLIT_RANDOM, 0, &train, &val, &err) == AL_ERR_INVALID &&
+              train == NULL && val == NULL, "k = count: %s", err.message);
+    al_dataset_free(ds);
+}
+
+static void test_standardize(void)
+{
+    CHECK_SECTION("standardize");
+    /* features: column 0 = 1, 2, 3, 4 (mean 2.5, population variance 1.25),
+     * column 1 constant 5 (std stored as 1) */
+    al_dataset *ds = NULL, *test = NULL;
+    al_error err = {0};
+    const size_t shape[1] = {2};
+    if (al_dataset_create("s", 4, 1, shape, &ds, &err) != AL_OK ||
+        al_dataset_create("t", 1, 1, shape, &test, &err) != AL_OK)
+        abort();
+    for (int i = 0; i < 4; i++) {
+        al_dataset_x_mut(ds)[2 * i] = (float)(i + 1);
+        al_dataset_x_mut(ds)[2 * i + 1] = 5.0f;
+    }
+    al_dataset_x_mut(test)[0] = 5.0f;
+    al_dataset_x_mut(test)[1] = 6.0f;
+    al_feature_stats stats;
+    CHECK(al_feature_stats_compute(ds, AL_STANDARDIZE_PER_FEATURE, &stats, &err) == AL_OK, "%s",
+          err.message);
+    CHECK(stats.length == 2 && stats.features == 2, "per-feature length");
+    CHECK_NEAR(stats.mean[0], 2.5, 1e-7, 0, "mean 0");
+    CHECK_NEAR(stats.std[0], sqrt(1.25), 1e-6, 0, "std 0");
+    CHECK_NEAR(stats.mean[1], 5.0, 0, 0, "mean 1");
+    CHECK(stats.std[1] == 1.0f, "constant feature: std 1");
+    CHECK(al_dataset_standardize(ds, &stats, &err) == AL_OK, "%s", err.message);
+    CHECK(al_dataset_standardize(test, &stats, &err) == AL_OK, "%s", err.message);
+    CHECK_NEAR(al_dataset_x(ds)[0], -1.5 / sqrt(1.25), 1e-6, 0, "row 0");
+    CHECK_NEAR(al_dataset_x(ds)[6], 1.5 / sqrt(1.25), 1e-6, 0, "row 3");
+    CHECK(al_dataset_x(ds)[1] == 0.0f, "constant feature becomes 0");
+    CHECK_NEAR(al_dataset_x(test)[0], 2.5 / sqrt(1.25), 1e-6, 0, "train stats on test");
+    CHECK_NEAR(al_dataset_x(test)[1], 1.0, 1e-7, 0, "train stats on test, feature 1");
+    al_feature_stats_free(&stats);
+    CHECK(stats.mean == NULL && stats.length == 0, "free zeroes");
+
+    /* global: values now -1.342, -0.447, 0.447, 1.342 and four zeros; the
+     * mean is 0 and the variance (2 * 1.8 + 2 * 0.2) / 8 = 0.5 */
+    CHECK(al_feature_stats_compute(ds, AL_STANDARDIZE_GLOBAL, &stats, &err) == AL_OK, "%s",
+          err.message);
+    CHECK(stats.length == 1 && stats.features == 2, "global length");
+    CHECK_NEAR(stats.mean[0], 0.0, 1e-7, 0, "global mean");
+    CHECK_NEAR(stats.std[0], sqrt(0.5), 1e-6, 0, "global std");
+    CHECK(al_dataset_standardize(ds, &stats, &err) == AL_OK, "%s", err.message);
+    CHECK_NEAR(al_dataset_x(ds)[6], 1.5 / sqrt(1.25) / sqrt(0.5), 1e-5, 0, "global applied");
+    al_feature_stats_free(&stats);
+
+    al_dataset *wide = numbered(3);
+    al_dataset *three = NULL;
+    const size_t shape3[1] = {3};
+    if (al_dataset_create("three", 2, 1, shape3, &three, &err) != AL_OK)
+        abort();
+    CHECK(al_feature_stats_compute(wide, AL_STANDARDIZE_PER_FEATURE, &stats, &err) == AL_OK, "%s",
+          err.message);
+    CHECK(al_dataset_standardize(three, &stats, &err) == AL_ERR_SHAPE &&
+              strstr(err.message, "stats are for 2 features but it has 3"), "mismatch: %s",
+          err.message);
+    al_feature_stats_free(&stats);
+    al_feature_stats_free(&stats); /* twice is fine */
+    al_dataset_free(wide);
+    al_dataset_free(three);
+    al_dataset_free(ds);
+    al_dataset_free(test);
+}
+
+static int is_permutation(const size_t *order, size_t n)
+{
+    int seen[64] = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (order[i] >= n || seen[order[i]])
+            return 0;
+        seen[order[i]] = 1;
+    }
+    return 1;
+}
+
+static void test_batcher(void)
+{
+    CHECK_SECTION("batcher");
+    al_dataset *ds = numbered(10);
+    al_error err = {0};
+    al_batcher_options o = al_batcher_options_default();
+    CHECK(o.batch_size == 32 && o.no_shuffle == 0, "defaults");
+    o.batch_size = 4;
+    o.seed = 99;
+    al_batcher *a = NULL, *b = NULL;
+    CHECK(al_batcher_create(ds, &o, &a, &err) == AL_OK, "%s", err.message);
+    CHECK(al_batcher_create(ds, &o, &b, &err) == AL_OK, "%s", err.message);
+    if (!a || !b)
+        return;
+    CHECK(al_batcher_batch_count(a) == 3, "ceil(10 / 4) = 3");
+    size_t saved[3][10];
+    for (uint64_t e = 0; e < 3; e++) {
+        al_batcher_start_epoch(a, e);
+        CHECK(is_permutation(al_batcher_order(a), 10), "epoch %d is a permutation", (int)e);
+        memcpy(saved[e], al_batcher_order(a), sizeof saved[e]);
+    }
+    CHECK(memcmp(saved[0], saved[1], sizeof saved[0]) != 0 &&
+              memcmp(saved[1], saved[2], sizeof saved[0]) != 0, "epochs differ");
+    /* b jumps straight to epoch 2, as a resumed run does */
+    al_batcher_start_epoch(b, 2);
+    CHECK(memcmp(al_batcher_order(b), saved[2], sizeof saved[2]) == 0,
+          "epoch 2 does not depend on epochs 0 and 1 having run");
+    al_batcher_start_epoch(b, 0);
+    CHECK(memcmp(al_batcher_order(b), saved[0], sizeof saved[0]) == 0, "epoch 0 again");
+
+    const size_t *idx;
+    size_t sizes[4];
+    for (size_t k = 0; k < 4; k++)
+        sizes[k] = al_batcher_indices(b, k, &idx);
+    CHECK(sizes[0] == 4 && sizes[1] == 4 && sizes[2] == 2 && sizes[3] == 0,
+          "batches 4, 4, 2 (the last partial batch kept), then none");
+    float x[8];
+    int32_t y[4];
+    size_t rows = 0;
+    CHECK(al_batcher_fill(b, 2, x, y, &rows, &err) == AL_OK && rows == 2, "fill last");
+    for (size_t i = 0; i < rows; i++) {
+        size_t r = saved[0][8 + i];
+        CHECK(x[2 * i] == (float)r && x[2 * i + 1] == 10.0f * (float)r &&
+                  y[i] == (int32_t)(r % 3), "batch row %zu is example %zu", i, r);
+    }
+    CHECK(al_batcher_fill(b, 3, x, y, &rows, &err) == AL_ERR_INVALID && rows == 0 &&
+              strstr(err.message, "past the end"), "past the end: %s", err.message);
+    al_batcher_free(b);
+
+    o.seed = 100;
+    CHECK(al_batcher_create(ds, &o, &b, &err) == AL_OK, "%s", err.message);
+    al_batcher_start_epoch(b, 0);
+    CHECK(memcmp(al_batcher_order(b), saved[0], sizeof saved[0]) != 0, "another seed differs");
+    al_batcher_free(b);
+
+    o.no_shuffle = 1;
+    o.batch_size = 20;
+    CHECK(al_batcher_create(ds, &o, &b, &err) == AL_OK, "%s", err.message);
+    al_batcher_start_epoch(b, 5);
+    for (size_t i = 0; i < 10; i++)
+        CHECK(al_batcher_order(b)[i] == i, "no_shuffle keeps order");
+    CHECK(al_batcher_batch_count(b) == 1 && al_batcher_indices(b, 0, &idx) == 10,
+          "one batch larger than the set");
+    al_batcher_free(b);
+    al_batcher_free(a);
+    o.batch_size = 0;
+    CHECK(al_batcher_create(ds, &o, &b, &err) == AL_ERR_INVALID && b == NULL, "batch size 0");
+    al_batcher_free(NULL);
+    al_dataset_free(ds);
+    al_dataset_free(NULL);
+
+    al_dataset *bad = numbered(4);
+    al_dataset_y_mut(bad)[3] = -2;
+    CHECK(al_dataset_check_labels(bad, 0, &err) == AL_ERR_FORMAT &&
+              strstr(err.message, "label -2 at row 3 is negative"), "check: %s", err.message);
+    al_dataset_free(bad);
+}
+
+static void test_fashion_mnist(void)
+{
+    CHECK_SECTION("fashion-mnist");
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    al_status st = al_dataset_load_fashion_mnist(tmp_dir, AL_DATA_TRAIN, &ds, &err);
+    char want[256];
+    snprintf(want, sizeof want,
+             "Fashion-MNIST not found in %s: apt-get install dataset-fashion-mnist", tmp_dir);
+    CHECK(st == AL_ERR_IO && strstr(err.message, want), "absent: %s", err.message);
+    struct stat sb;
+    if (stat(AL_FASHION_MNIST_DIR "/train-images-idx3-ubyte.gz", &sb) != 0) {
+        fprintf(stderr, "   (%s not installed: skipped)\n", AL_FASHION_MNIST_DIR);
+        return;
+    }
+    for (int part = 0; part < 2; part++) {
+        st = al_dataset_load_fashion_mnist(NULL, part ? AL_DATA_TEST : AL_DATA_TRAIN, &ds, &err);
+        CHECK(st == AL_OK, "load: %s", err.message);
+        if (st != AL_OK)
+            continue;
+        size_t count = al_dataset_count(ds);
+        CHECK(count == (part ? 10000u : 60000u), "count %zu", count);
+        CHECK(al_dataset_features(ds) == 784 && al_dataset_classes(ds) == 10, "784 x 10");
+        const size_t *fs = al_dataset_feature_shape(ds);
+        CHECK(al_dataset_feature_rank(ds) == 3 && fs[0] == 1 && fs[1] == 28 && fs[2] == 28,
+              "[1, 28, 28]");
+        CHECK(strcmp(al_dataset_name(ds), part ? "fashion-mnist-test" : "fashion-mnist-train") ==
+                  0, "name %s", al_dataset_name(ds));
+        const float *x = al_dataset_x(ds);
+        float lo = 1, hi = 0;
+        for (size_t i = 0; i < count * 784; i++) {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+        CHECK(lo == 0.0f && hi == 1.0f, "pixels in [0, 1], both ends reached: %g %g", lo, hi);
+        /* Read independently with
+         *   zcat train-labels-idx1-ubyte.gz | od -A d -t u1 -j 8 -N 5   -> 9 0 0 3 0
+         *   zcat t10k-labels-idx1-ubyte.gz  | od -A d -t u1 -j 8 -N 5   -> 9 2 1 1 6
+         * and the first training image's byte sum with
+         *   zcat train-images-idx3-ubyte.gz | od -A d -t u1 -j 16 -N 784 | awk ... -> 76247 */
+        const int32_t *y = al_dataset_y(ds);
+        if (part == 0) {
+            CHECK(y[0] == 9 && y[1] == 0 && y[2] == 0 && y[3] == 3 && y[4] == 0,
+                  "first train labels 9 0 0 3 0");
+            double sum = 0;
+            for (size_t i = 0; i < 784; i++)
+                sum += x[i] * 255.0;
+            CHECK_NEAR(sum, 76247.0, 0.05, 0, "first image's byte sum");
+        } else {
+            CHECK(y[0] == 9 && y[1] == 2 && y[2] == 1 && y[3] == 1 && y[4] == 6,
+                  "first test labels 9 2 1 1 6");
+        }
+        al_dataset_free(ds);
+    }
+}
+
+/* Removes the files the test wrote, then the folder. */
+static void cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmp_dir);
+}
+
+int main(void)
+{
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/actlab_test_data_XXXXXX");
+    if (!mkdtemp(tmp_dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_idx_good();
+    test_idx_bad();
+    test_csv();
+    test_npy_pair();
+    test_split();
+    test_standardize();
+    test_batcher();
+    test_fashion_mnist();
+    cleanup();
+    return check_summary("test_data");
+}
