@@ -168,7 +168,7 @@ static int parse_eval_args(int argc, char **argv, eval_opts *o)
 static int fail_at(const char *what, al_error *err)
 {
     fprintf(stderr, "actlab act eval: %s%s\n", what, err->message);
-    return err->status == AL_ERR_INVALID ? 2 : 1;
+    return err->status == AL_ERR_INVALID || err->status == AL_ERR_PARSE ? 2 : 1;
 }
 
 int cmd_act_eval(int argc, char **argv)

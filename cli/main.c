@@ -1,7 +1,9 @@
 /* actlab: the command-line entry point; dispatches to cmd_*.c. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -14,14 +16,19 @@ static const char usage[] =
     "  act list                 the activation table: parameters, kinks, derivatives there\n"
     "  act eval SPEC ...        apply an activation (and its backward) to NPY files\n"
     "  act plot SPEC... ...     plot activations and their derivatives as SVG\n"
+    "  train --model SPEC ...   train a model (e.g. on --data fashion-mnist)\n"
+    "  eval --model SPEC ...    loss, accuracy, per-class accuracy, confusion matrix\n"
+    "  predict --model SPEC ... class probabilities for the rows of an NPY file\n"
     "\n"
     "Run `actlab <command> --help` for a command's options.\n"
-    "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the kernels' instruction set.\n";
+    "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the activation kernels'\n"
+    "instruction set. OPENBLAS_CORETYPE is set to SkylakeX on AVX-512 CPUs unless given\n"
+    "(Debian's OpenBLAS would otherwise run its AVX2 kernels there).\n";
 
 int cli_fail(const char *cmd, const al_error *err)
 {
     fprintf(stderr, "actlab %s: %s\n", cmd, err->message);
-    return err->status == AL_ERR_INVALID ? 2 : 1;
+    return err->status == AL_ERR_INVALID || err->status == AL_ERR_PARSE ? 2 : 1;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -40,8 +47,24 @@ int cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+/* Debian's OpenBLAS (DYNAMIC_ARCH 0.3.21) takes recent AVX-512 CPUs such as
+ * Zen 5 for Haswell and runs AVX2 kernels at half speed. It reads
+ * OPENBLAS_CORETYPE when it loads, before main, so the variable is set and the
+ * program re-executed once. */
+static void prefer_avx512_blas(char **argv)
+{
+    if (getenv("OPENBLAS_CORETYPE") || !__builtin_cpu_supports("avx512f") ||
+        !__builtin_cpu_supports("avx512dq"))
+        return;
+    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+    /* exec failed: carry on with the kernels already loaded */
+}
+
 int main(int argc, char **argv)
 {
+    prefer_avx512_blas(argv);
     if (argc < 2 || cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -52,6 +75,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "act") == 0)
         return cmd_act(argc - 2, argv + 2);
+    if (strcmp(argv[1], "train") == 0)
+        return cmd_train(argc - 2, argv + 2);
+    if (strcmp(argv[1], "eval") == 0)
+        return cmd_eval(argc - 2, argv + 2);
+    if (strcmp(argv[1], "predict") == 0)
+        return cmd_predict(argc - 2, argv + 2);
     fprintf(stderr, "actlab: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

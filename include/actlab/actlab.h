@@ -9,5 +9,12 @@
 #include "actlab/npy.h"
 #include "actlab/spec.h"
 #include "actlab/util.h"
+#include "actlab/data.h"
+#include "actlab/safetensors.h"
+#include "actlab/optim.h"
+#include "actlab/nn.h"
+#include "actlab/svg.h"
+#include "actlab/loss.h"
+#include "actlab/train.h"
 
 #endif

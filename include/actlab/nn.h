@@ -1,0 +1,109 @@
+/* Networks: an ordered list of layers built from a spec
+ * (`Linear(784, 256), ReLU(), Linear(256, 10)`), with PyTorch's parameter
+ * names, layouts and default initialisation. The net owns every buffer a
+ * forward/backward pass needs, allocated once per batch size. */
+#ifndef ACTLAB_NN_H
+#define ACTLAB_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "actlab/act.h"
+#include "actlab/optim.h"
+#include "actlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum al_init_scheme {
+    AL_INIT_PYTORCH = 0,   /* PyTorch's defaults: U(+-1/sqrt(fan_in)) for weights and biases */
+    AL_INIT_XAVIER_UNIFORM,
+    AL_INIT_XAVIER_NORMAL,
+    AL_INIT_KAIMING_UNIFORM,
+    AL_INIT_KAIMING_NORMAL,
+    AL_INIT_LECUN_NORMAL
+} al_init_scheme;
+
+/* Parses "pytorch", "xavier-uniform", "xavier-normal", "kaiming-uniform",
+ * "kaiming-normal" or "lecun-normal". */
+al_status al_init_scheme_parse(const char *name, al_init_scheme *out, al_error *err);
+/* The scheme's name as al_init_scheme_parse takes it. */
+const char *al_init_scheme_name(al_init_scheme scheme);
+
+typedef enum al_layer_kind {
+    AL_LAYER_LINEAR,
+    AL_LAYER_ACTIVATION,
+    AL_LAYER_DROPOUT,
+    AL_LAYER_BATCHNORM,
+    AL_LAYER_FLATTEN,
+    AL_LAYER_IDENTITY
+} al_layer_kind;
+
+/* What a caller may know about one layer (read-only view). */
+typedef struct al_layer_info {
+    al_layer_kind kind;
+    int index;               /* position in the spec: the prefix of its parameter names */
+    const char *module;      /* the constructor as written: "Linear(784, 256)" */
+    size_t in_features, out_features;
+    const al_act *act;       /* activation layers only, else NULL */
+} al_layer_info;
+
+typedef struct al_net al_net;
+
+typedef struct al_net_options {
+    al_init_scheme init;
+    uint64_t seed;           /* initialisation, dropout masks, RReLU slopes */
+    int threads;             /* OpenMP threads for elementwise work; 0 = default */
+} al_net_options;
+
+/* PyTorch init, seed 0, default threads. */
+al_net_options al_net_options_default(void);
+
+/* Builds a net from a spec; errors give line, column and what was expected
+ * (an unknown module, a size mismatch between consecutive layers, ...). */
+al_status al_net_create(const char *spec, const al_net_options *options, al_net **out, al_error *err);
+/* Frees the net and everything it owns; NULL is fine. */
+void al_net_free(al_net *net);
+
+/* Number of layers, and one layer's description. */
+int al_net_layer_count(const al_net *net);
+al_layer_info al_net_layer(const al_net *net, int index);
+/* Input and output widths. */
+size_t al_net_in_features(const al_net *net);
+size_t al_net_out_features(const al_net *net);
+
+/* Learnable parameters in PyTorch's state_dict order ("0.weight", "0.bias",
+ * ...), with their gradients; the array is owned by the net. */
+const al_param_ref *al_net_params(const al_net *net, int *count);
+/* Buffers (BatchNorm running statistics) in state_dict order; grad is NULL.
+ * num_batches_tracked is kept as a count in al_net_batches_tracked. */
+const al_param_ref *al_net_buffers(const al_net *net, int *count);
+/* BatchNorm layer `index`'s num_batches_tracked (0 for other layers). */
+int64_t *al_net_batches_tracked(al_net *net, int index);
+
+/* Allocates the buffers for batches of up to `batch` rows (no-op if large enough). */
+al_status al_net_prepare(al_net *net, size_t batch, al_error *err);
+
+/* Forward pass of `batch` rows of x ([batch, in_features], kept by pointer
+ * until backward). training: dropout, batch statistics, RReLU sampling.
+ * step: mixes into the random streams so every step draws afresh.
+ * Returns the output [batch, out_features], owned by the net. */
+const float *al_net_forward(al_net *net, const float *x, size_t batch, int training, uint64_t step);
+
+/* Backward pass from dy = dLoss/dOutput; adds into every parameter's grad.
+ * When dx is non-NULL the input gradient is written there too. */
+void al_net_backward(al_net *net, const float *dy, float *dx);
+
+/* Zeroes every parameter gradient. */
+void al_net_zero_grad(al_net *net);
+
+/* The output of layer `index` from the last forward pass ([batch, out]),
+ * and the gradient w.r.t. it from the last backward (NULL before one). */
+const float *al_net_layer_output(const al_net *net, int index);
+const float *al_net_layer_output_grad(const al_net *net, int index);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
