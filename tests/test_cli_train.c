@@ -1,0 +1,144 @@
+/* `actlab train|eval|predict` end to end on small files made here: a run
+ * that learns and writes its weights, log and checkpoint; and every bad
+ * input named precisely, with no output file left behind. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "actlab/actlab.h"
+#include "check.h"
+
+static char dir[256];
+static char last_err[8192], last_out[8192];
+
+static int run(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", dir, AL_CLI, args);
+    int st = system(cmd);
+    const char *names[2] = {"err.txt", "out.txt"};
+    char *bufs[2] = {last_err, last_out};
+    for (int i = 0; i < 2; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        FILE *f = fopen(p, "r");
+        size_t n = f ? fread(bufs[i], 1, 8191, f) : 0;
+        bufs[i][n] = '\0';
+        if (f)
+            fclose(f);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int exists(const char *name)
+{
+    char p[512];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0;
+}
+
+/* x.npy [n, 4] float32, y.npy [n] int32: three separable blobs. */
+static void write_blobs(const char *xname, const char *yname, size_t n, int bad_label)
+{
+    size_t xs[2] = {n, 4}, ys[1] = {n};
+    al_array x = {0}, y = {0};
+    al_error err = {0};
+    al_array_create(&x, AL_DTYPE_F32, 2, xs, &err);
+    al_array_create(&y, AL_DTYPE_I32, 1, ys, &err);
+    al_rng rng;
+    al_rng_seed(&rng, n);
+    for (size_t i = 0; i < n; i++) {
+        int c = (int)(i % 3);
+        ((int32_t *)y.data)[i] = c;
+        for (int k = 0; k < 4; k++)
+            ((float *)x.data)[i * 4 + (size_t)k] = (float)(al_rng_normal(&rng) * 0.5 + (k == c ? 2 : 0));
+    }
+    if (bad_label)
+        ((int32_t *)y.data)[7] = -1;
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, xname);
+    CHECK(al_npy_write(p, &x, &err) == AL_OK, "%s", err.message);
+    snprintf(p, sizeof p, "%s/%s", dir, yname);
+    CHECK(al_npy_write(p, &y, &err) == AL_OK, "%s", err.message);
+    al_array_free(&x);
+    al_array_free(&y);
+}
+
+#define EXPECT_FAIL(args, code, needle)                                                   \
+    do {                                                                                  \
+        int rc_ = run(args);                                                              \
+        CHECK(rc_ == (code), "`actlab %s` exited %d, want %d: %s", args, rc_, code, last_err); \
+        CHECK(strstr(last_err, needle) != NULL, "`actlab %s`: stderr lacks '%s': %s", args, needle, last_err); \
+    } while (0)
+
+#define MODEL "--model 'Linear(4, 8), ReLU(), Linear(8, 3)'"
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/actlab_clitrain_XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    write_blobs("x.npy", "y.npy", 300, 0);
+    write_blobs("tx.npy", "ty.npy", 90, 0);
+    write_blobs("bx.npy", "by.npy", 30, 1);
+
+    CHECK(run("train " MODEL " --train x.npy,y.npy --test tx.npy,ty.npy --epochs 5 --batch 16 --lr 0.1 "
+              "--momentum 0.9 --save m.safetensors --log m.jsonl --checkpoint-dir ck") == 0, "%s", last_err);
+    CHECK(strstr(last_out, "test acc") != NULL, "final line: %s", last_out);
+    double acc = 0;
+    const char *t = strstr(last_out, "test acc ");
+    if (t)
+        acc = atof(t + 9);
+    CHECK(acc > 0.9, "the blobs are learned: test acc %g", acc);
+    CHECK(exists("m.safetensors") && exists("m.jsonl") && exists("ck/checkpoint.safetensors"), "outputs written");
+    CHECK(run("eval " MODEL " --weights m.safetensors --test tx.npy,ty.npy") == 0, "%s", last_err);
+    CHECK(strstr(last_out, "confusion") != NULL && strstr(last_out, "accuracy"), "eval output: %s", last_out);
+    CHECK(run("predict " MODEL " --weights m.safetensors --in tx.npy --out p.npy") == 0, "%s", last_err);
+    {
+        al_array p = {0};
+        al_error err = {0};
+        char path[512];
+        snprintf(path, sizeof path, "%s/p.npy", dir);
+        CHECK(al_npy_read(path, &p, &err) == AL_OK && p.rank == 2 && p.shape[0] == 90 && p.shape[1] == 3,
+              "probabilities [90, 3]");
+        double s = 0;
+        for (int c = 0; p.data && c < 3; c++)
+            s += ((float *)p.data)[c];
+        CHECK(fabs(s - 1) < 1e-5, "probabilities sum to 1: %g", s);
+        al_array_free(&p);
+    }
+
+    /* bad input: each message names the flag, the sizes or the row */
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --lr -1", 2, "--lr");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --batch 0", 2, "--batch");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --epochs x", 2, "--epochs");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --opt sgdd", 2, "--opt");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --schedule cosin", 2, "--schedule");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --init-scheme he", 2, "--init-scheme");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --bogus 1", 2, "unknown option");
+    EXPECT_FAIL("train --train x.npy,y.npy", 2, "--model");
+    EXPECT_FAIL("train " MODEL, 2, "--data");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --resume", 2, "--checkpoint-dir");
+    EXPECT_FAIL("train --model 'Linear(4, 8), ReLU(), Linear(16, 3)' --train x.npy,y.npy", 2, "line 1, column");
+    EXPECT_FAIL("train --model 'Linear(4, 8),\n Relu()' --train x.npy,y.npy", 2, "^");
+    EXPECT_FAIL("train --model 'Linear(5, 8), ReLU(), Linear(8, 3)' --train x.npy,y.npy", 1, "has 4 features");
+    EXPECT_FAIL("train --model 'Linear(5, 8), ReLU(), Linear(8, 3)' --train x.npy,y.npy", 1, "takes 5");
+    EXPECT_FAIL("train " MODEL " --train bx.npy,by.npy", 1, "row");
+    EXPECT_FAIL("train " MODEL " --train missing.npy,y.npy", 1, "missing.npy");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --init nothere.safetensors", 1, "nothere.safetensors");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --epochs 1 --save no/dir/m.safetensors", 1, "no/dir/m.safetensors");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --lr 1e30 --epochs 1 --save diverged.safetensors", 1, "step ");
+    EXPECT_FAIL("eval --model 'Linear(4, 5), ReLU(), Linear(5, 3)' --weights m.safetensors --test tx.npy,ty.npy", 1, "[5, 4]");
+    EXPECT_FAIL("predict " MODEL " --weights m.safetensors --in y.npy", 1, "float32 or float64");
+    CHECK(!exists("diverged.safetensors"), "a failed run left its --save file");
+    CHECK(run("train --help") == 0 && strstr(last_out, "--checkpoint-dir"), "train --help");
+
+    char cleanup[300];
+    snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", dir);
+    CHECK(system(cleanup) == 0, "cleanup");
+    return check_summary("test_cli_train");
+}
