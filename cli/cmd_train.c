@@ -29,6 +29,7 @@ static const char train_usage[] =
     "  --opt sgd|adam|adamw|rmsprop (sgd)   --lr X   --momentum X   --weight-decay X\n"
     "  --nesterov   --schedule constant|step:S:G|cosine[:T]|warmup:N,MAIN (constant, stepped per batch)\n"
     "  --clip-norm X           clip the global gradient norm\n"
+    "  --decay-all             weight decay on PReLU slopes and BatchNorm parameters too\n"
     "  --seed N (0)   --threads N (all cores)   --no-shuffle\n"
     "output:\n"
     "  --save FILE.safetensors  the final weights (PyTorch-loadable)\n"
@@ -209,7 +210,7 @@ int cmd_train(int argc, char **argv)
     a.net = al_net_options_default();
     const char *opt_name = NULL;
     double lr = NAN, momentum = NAN, wd = NAN, clip = 0;
-    int nesterov = 0;
+    int nesterov = 0, decay_all = 0;
     long threads = 0;
     const char *schedule = NULL;
     for (int i = 0; i < argc; i++) {
@@ -223,6 +224,7 @@ int cmd_train(int argc, char **argv)
         if (strcmp(f, "--quiet") == 0) { a.quiet = 1; continue; }
         if (strcmp(f, "--standardize") == 0) { a.standardize = 1; continue; }
         if (strcmp(f, "--nesterov") == 0) { nesterov = 1; continue; }
+        if (strcmp(f, "--decay-all") == 0) { decay_all = 1; continue; }
         if (strncmp(f, "--", 2) != 0)
             return cli_usage_error(cmd, "unexpected argument '%s'", f);
         if (i + 1 >= argc)
@@ -277,6 +279,7 @@ int cmd_train(int argc, char **argv)
     if (!isnan(momentum)) a.o.optim.momentum = momentum;
     if (!isnan(wd)) a.o.optim.weight_decay = wd;
     a.o.optim.nesterov = nesterov;
+    a.o.optim.decay_all = decay_all;
     a.o.clip_norm = clip;
     if (schedule && al_schedule_parse(schedule, &a.o.schedule, &err) != AL_OK)
         return cli_usage_error(cmd, "--schedule: %s", err.message);

@@ -112,6 +112,25 @@ int main(void)
         al_array_free(&p);
     }
 
+    /* resume: stop after 2 of 4 epochs, continue, and get the same bytes */
+    CHECK(run("train " MODEL " --train x.npy,y.npy --epochs 4 --batch 16 --lr 0.1 --momentum 0.9 "
+              "--seed 3 --save full.safetensors") == 0, "%s", last_err);
+    CHECK(run("train " MODEL " --train x.npy,y.npy --steps 38 --batch 16 --lr 0.1 --momentum 0.9 "
+              "--seed 3 --checkpoint-dir rk") == 0, "%s", last_err);
+    CHECK(run("train " MODEL " --train x.npy,y.npy --epochs 4 --batch 16 --lr 0.1 --momentum 0.9 "
+              "--seed 3 --checkpoint-dir rk --resume --save resumed.safetensors") == 0, "%s", last_err);
+    {
+        char *a = NULL, *b = NULL, p1[512], p2[512];
+        size_t na = 0, nb = 0;
+        snprintf(p1, sizeof p1, "%s/full.safetensors", dir);
+        snprintf(p2, sizeof p2, "%s/resumed.safetensors", dir);
+        al_file_read_all(p1, 1 << 20, &a, &na, NULL);
+        al_file_read_all(p2, 1 << 20, &b, &nb, NULL);
+        CHECK(a && b && na == nb && memcmp(a, b, na) == 0, "resumed weights are byte-identical");
+        free(a);
+        free(b);
+    }
+
     /* bad input: each message names the flag, the sizes or the row */
     EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --lr -1", 2, "--lr");
     EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --batch 0", 2, "--batch");
