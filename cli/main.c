@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,8 +23,9 @@ static const char usage[] =
     "\n"
     "Run `actlab <command> --help` for a command's options.\n"
     "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the activation kernels'\n"
-    "instruction set. OPENBLAS_CORETYPE is set to SkylakeX on AVX-512 CPUs unless given\n"
-    "(Debian's OpenBLAS would otherwise run its AVX2 kernels there).\n";
+    "instruction set. On AVX-512 CPUs OPENBLAS_CORETYPE is set to SkylakeX unless it\n"
+    "already names an AVX-512 core (Debian's OpenBLAS would run AVX2 kernels);\n"
+    "ACTLAB_KEEP_BLAS_CORETYPE=1 keeps the environment's value.\n";
 
 int cli_fail(const char *cmd, const al_error *err)
 {
@@ -48,13 +50,25 @@ int cli_is_help(const char *arg)
 }
 
 /* Debian's OpenBLAS (DYNAMIC_ARCH 0.3.21) takes recent AVX-512 CPUs such as
- * Zen 5 for Haswell and runs AVX2 kernels at half speed. It reads
- * OPENBLAS_CORETYPE when it loads, before main, so the variable is set and the
- * program re-executed once. */
+ * Zen 5 for Haswell and runs AVX2 kernels at half speed; some environments
+ * even pin OPENBLAS_CORETYPE=Haswell. OpenBLAS reads the variable when it
+ * loads, before main, so on an AVX-512 CPU whose coretype is unset or names a
+ * core without AVX-512, it is set to SkylakeX and the program re-executed
+ * once. ACTLAB_KEEP_BLAS_CORETYPE=1 keeps whatever the environment says. */
+static int is_avx512_core(const char *core)
+{
+    static const char *const cores[] = {"skylakex", "cooperlake", "sapphirerapids"};
+    for (size_t i = 0; i < sizeof cores / sizeof cores[0]; i++)
+        if (strcasecmp(core, cores[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static void prefer_avx512_blas(char **argv)
 {
-    if (getenv("OPENBLAS_CORETYPE") || !__builtin_cpu_supports("avx512f") ||
-        !__builtin_cpu_supports("avx512dq"))
+    const char *keep = getenv("ACTLAB_KEEP_BLAS_CORETYPE"), *core = getenv("OPENBLAS_CORETYPE");
+    if ((keep && strcmp(keep, "1") == 0) || (core && is_avx512_core(core)) ||
+        !__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq"))
         return;
     if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0)
         return;

@@ -11,8 +11,9 @@
 #include <omp.h>
 #include <string.h>
 
-/* Below this many elements one thread is faster than waking a team. */
-#define PARALLEL_MIN 32768
+/* Below this many elements (1 MiB of floats) one thread is faster than waking
+ * a team, and in training a team would fight OpenBLAS's threads for the cores. */
+#define PARALLEL_MIN 262144
 /* Outputs larger than this bypass the caches (non-temporal stores). */
 #define STREAM_MIN_BYTES ((size_t)16 << 20)
 /* Fixed partition for the shared PReLU slope gradient: thread-count independent. */
