@@ -21,6 +21,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 /* `actlab predict ...` */
 int cmd_predict(int argc, char **argv);
+/* `actlab gradcheck --model SPEC ...` */
+int cmd_gradcheck(int argc, char **argv);
 
 /* Prints "actlab <cmd>: <message>" for err to stderr and returns 1 (or 2 for
  * usage errors, AL_ERR_INVALID). */

@@ -20,6 +20,7 @@ static const char usage[] =
     "  train --model SPEC ...   train a model (e.g. on --data fashion-mnist)\n"
     "  eval --model SPEC ...    loss, accuracy, per-class accuracy, confusion matrix\n"
     "  predict --model SPEC ... class probabilities for the rows of an NPY file\n"
+    "  gradcheck --model SPEC   check the model's derivatives against float64 differences\n"
     "\n"
     "Run `actlab <command> --help` for a command's options.\n"
     "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the activation kernels'\n"
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
         return cmd_train(argc - 2, argv + 2);
     if (strcmp(argv[1], "eval") == 0)
         return cmd_eval(argc - 2, argv + 2);
+    if (strcmp(argv[1], "gradcheck") == 0) return cmd_gradcheck(argc - 2, argv + 2);
     if (strcmp(argv[1], "predict") == 0)
         return cmd_predict(argc - 2, argv + 2);
     fprintf(stderr, "actlab: unknown command '%s'\n\n%s", argv[1], usage);

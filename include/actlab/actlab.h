@@ -16,5 +16,6 @@
 #include "actlab/svg.h"
 #include "actlab/loss.h"
 #include "actlab/train.h"
+#include "actlab/gradcheck.h"
 
 #endif
