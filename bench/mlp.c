@@ -1,0 +1,265 @@
+/* MLP training throughput: Linear(784,256), ReLU(), Linear(256,256), ReLU(),
+ * Linear(256,10) on Fashion-MNIST, batch 128, shuffled, SGD lr 0.05 momentum
+ * 0.9, through al_train, in samples/s with one thread count per process (so
+ * that the peak RSS is that run's), beside the GEMM-bound limit: 128 samples
+ * over the time OpenBLAS takes, in this process and with these threads, for
+ * the very sgemm calls one training step makes (layers.c's shapes,
+ * transposes and betas). bench/run.sh runs it for 1 and 2 threads beside
+ * PyTorch (bench/torch_mlp.py) and prints the ratios.
+ * Targets (issue): >= 1.5x PyTorch as installed and >= 1.1x PyTorch on the
+ * same OpenBLAS kernels at equal threads; >= 75 % of the GEMM-bound limit;
+ * peak RSS <= 1/3 of PyTorch's. */
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "actlab/actlab.h"
+
+#define SPEC "Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10)"
+#define BATCH 128
+#define N_GEMMS 8
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* As cli/main.c: Debian's OpenBLAS takes Zen 5 for Haswell and runs AVX2
+ * kernels; it reads OPENBLAS_CORETYPE when it loads, before main, so on an
+ * AVX-512 CPU the variable is set to SkylakeX and the program re-executed
+ * once. ACTLAB_KEEP_BLAS_CORETYPE=1 keeps the environment's value. */
+static int is_avx512_core(const char *core)
+{
+    static const char *const cores[] = {"skylakex", "cooperlake", "sapphirerapids"};
+    for (size_t i = 0; i < sizeof cores / sizeof cores[0]; i++)
+        if (strcasecmp(core, cores[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void prefer_avx512_blas(char **argv)
+{
+    const char *keep = getenv("ACTLAB_KEEP_BLAS_CORETYPE"), *core = getenv("OPENBLAS_CORETYPE");
+    if ((keep && strcmp(keep, "1") == 0) || (core && is_avx512_core(core)) ||
+        !__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq"))
+        return;
+    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+}
+
+/* One cblas_sgemm call of a training step, row-major as layers.c makes it. */
+typedef struct gemm {
+    const char *what;
+    enum CBLAS_TRANSPOSE ta, tb;
+    int m, n, k;
+    float beta;
+    float *a, *b, *c;
+    double seconds; /* median over the repetitions */
+} gemm;
+
+static gemm make_gemm(const char *what, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int m, int n,
+                      int k, float beta)
+{
+    gemm g = {what, ta, tb, m, n, k, beta, NULL, NULL, NULL, 0};
+    g.a = malloc((size_t)m * (size_t)k * sizeof(float));
+    g.b = malloc((size_t)k * (size_t)n * sizeof(float));
+    g.c = malloc((size_t)m * (size_t)n * sizeof(float));
+    if (g.a && g.b && g.c) {
+        for (size_t i = 0; i < (size_t)m * (size_t)k; i++)
+            g.a[i] = (float)((i * 7919u) % 1000) * 1e-3f - 0.5f;
+        for (size_t i = 0; i < (size_t)k * (size_t)n; i++)
+            g.b[i] = (float)((i * 104729u) % 1000) * 1e-3f - 0.5f;
+        memset(g.c, 0, (size_t)m * (size_t)n * sizeof(float));
+    }
+    return g;
+}
+
+static void run_gemm(const gemm *g)
+{
+    int lda = g->ta == CblasNoTrans ? g->k : g->m, ldb = g->tb == CblasNoTrans ? g->n : g->k;
+    cblas_sgemm(CblasRowMajor, g->ta, g->tb, g->m, g->n, g->k, 1.0f, g->a, lda, g->b, ldb, g->beta,
+                g->c, g->n);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Times the step's GEMMs in step order, repeat times after a warm-up, and
+ * keeps each call's median (a step runs them interleaved, so caches see what
+ * they see in training). Returns 0 when out of memory. */
+static int time_gemms(gemm *g, int repeat)
+{
+    double *t = malloc((size_t)N_GEMMS * (size_t)repeat * sizeof(double));
+    if (!t)
+        return 0;
+    for (int r = -5; r < repeat; r++)
+        for (int i = 0; i < N_GEMMS; i++) {
+            double t0 = now();
+            run_gemm(&g[i]);
+            if (r >= 0)
+                t[i * repeat + r] = now() - t0;
+        }
+    for (int i = 0; i < N_GEMMS; i++) {
+        qsort(t + i * repeat, (size_t)repeat, sizeof(double), cmp_double);
+        g[i].seconds = t[i * repeat + repeat / 2];
+    }
+    free(t);
+    return 1;
+}
+
+typedef struct timing {
+    long warmup, total;
+    size_t count;
+    double t_start, t_end;
+    double samples;          /* rows trained after the warm-up */
+    double loss, accuracy;   /* running means of the last epoch */
+} timing;
+
+static void on_step(const al_train_progress *p, void *context)
+{
+    timing *tm = context;
+    if (p->epoch_end)
+        return;
+    if (p->step == tm->warmup)
+        tm->t_start = now();
+    if (p->step > tm->warmup) {
+        size_t first = (size_t)(p->batch_in_epoch - 1) * BATCH;
+        tm->samples += (double)(tm->count - first < BATCH ? tm->count - first : BATCH);
+    }
+    if (p->step == tm->total)
+        tm->t_end = now();
+    tm->loss = p->loss;
+    tm->accuracy = p->accuracy;
+}
+
+int main(int argc, char **argv)
+{
+    prefer_avx512_blas(argv);
+    int threads = 1, repeat = 200;
+    long steps = 938, warmup = 20; /* 938 = 2 epochs of 469 batches */
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc)
+            steps = atol(argv[++i]);
+        else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
+            warmup = atol(argv[++i]);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else {
+            fprintf(stderr, "usage: bench_mlp [--threads T] [--steps N] [--warmup W] [--repeat R] "
+                            "[--data DIR]\n");
+            return 2;
+        }
+    }
+    if (threads < 1 || steps < 1 || warmup < 0 || repeat < 1) {
+        fprintf(stderr, "bench_mlp: --threads, --steps and --repeat must be >= 1, --warmup >= 0\n");
+        return 2;
+    }
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+
+    al_error err = {0};
+    al_dataset *train = NULL;
+    al_net *net = NULL;
+    if (al_dataset_load_fashion_mnist(dir, AL_DATA_TRAIN, &train, &err) != AL_OK) {
+        fprintf(stderr, "bench_mlp: %s\n", err.message);
+        return 1;
+    }
+    al_net_options no = al_net_options_default();
+    no.threads = threads;
+    if (al_net_create(SPEC, &no, &net, &err) != AL_OK) {
+        fprintf(stderr, "bench_mlp: %s\n", err.message);
+        al_dataset_free(train);
+        return 1;
+    }
+    al_train_options o = al_train_options_default();
+    o.batch = BATCH;
+    o.steps = warmup + steps;
+    o.shuffle = 1;
+    o.optim.lr = 0.05;
+    o.optim.momentum = 0.9;
+    timing tm = {warmup, warmup + steps, al_dataset_count(train), 0, 0, 0, 0, 0};
+    double t0 = now();
+    if (al_train(net, train, NULL, &o, on_step, &tm, NULL, &err) != AL_OK) {
+        fprintf(stderr, "bench_mlp: %s\n", err.message);
+        al_net_free(net);
+        al_dataset_free(train);
+        return 1;
+    }
+    if (warmup == 0)
+        tm.t_start = t0;
+    double sps = tm.samples / (tm.t_end - tm.t_start);
+
+    /* the step's sgemm calls, as layers.c makes them (the first layer's dx is
+     * not computed: the input needs no gradient, in PyTorch either) */
+    gemm g[N_GEMMS] = {
+        make_gemm("fwd 0  x W^T  [128,784]x[256,784]^T", CblasNoTrans, CblasTrans, 128, 256, 784, 1),
+        make_gemm("fwd 2  x W^T  [128,256]x[256,256]^T", CblasNoTrans, CblasTrans, 128, 256, 256, 1),
+        make_gemm("fwd 4  x W^T  [128,256]x[10,256]^T", CblasNoTrans, CblasTrans, 128, 10, 256, 1),
+        make_gemm("bwd 4  dW += dy^T x  [10,128]x[128,256]", CblasTrans, CblasNoTrans, 10, 256, 128, 1),
+        make_gemm("bwd 4  dx = dy W  [128,10]x[10,256]", CblasNoTrans, CblasNoTrans, 128, 256, 10, 0),
+        make_gemm("bwd 2  dW += dy^T x  [256,128]x[128,256]", CblasTrans, CblasNoTrans, 256, 256, 128, 1),
+        make_gemm("bwd 2  dx = dy W  [128,256]x[256,256]", CblasNoTrans, CblasNoTrans, 128, 256, 256, 0),
+        make_gemm("bwd 0  dW += dy^T x  [256,128]x[128,784]", CblasTrans, CblasNoTrans, 256, 784, 128, 1),
+    };
+    int ok = 1;
+    for (int i = 0; i < N_GEMMS; i++)
+        ok = ok && g[i].a && g[i].b && g[i].c;
+    if (!ok || !time_gemms(g, repeat)) {
+        fprintf(stderr, "bench_mlp: out of memory for the GEMM timing\n");
+        return 1;
+    }
+    double gemm_seconds = 0, flops = 0;
+    for (int i = 0; i < N_GEMMS; i++) {
+        gemm_seconds += g[i].seconds;
+        flops += 2.0 * g[i].m * g[i].n * g[i].k;
+    }
+    double limit = BATCH / gemm_seconds;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double rss_mib = (double)ru.ru_maxrss / 1024.0;
+
+    const char *core = getenv("OPENBLAS_CORETYPE");
+    printf("# actlab MLP training: %s\n", SPEC);
+    printf("# Fashion-MNIST train (%zu), batch %d shuffled, SGD lr 0.05 momentum 0.9; %ld steps timed after "
+           "%ld warm-up; %d thread%s\n", tm.count, BATCH, steps, warmup, threads, threads > 1 ? "s" : "");
+    printf("# OpenBLAS core %s (OPENBLAS_CORETYPE=%s), %d thread%s; activation kernels %s\n",
+           openblas_get_corename(), core ? core : "unset", openblas_get_num_threads(),
+           openblas_get_num_threads() > 1 ? "s" : "", al_isa_name(AL_ISA_AUTO));
+    printf("# last epoch's running loss %.4f, accuracy %.4f\n", tm.loss, tm.accuracy);
+    printf("# sgemm calls of one step, median of %d:\n", repeat);
+    for (int i = 0; i < N_GEMMS; i++)
+        printf("#   %-42s %8.1f us %7.1f GFLOP/s\n", g[i].what, 1e6 * g[i].seconds,
+               2.0 * g[i].m * g[i].n * g[i].k / g[i].seconds / 1e9);
+    printf("#   %-42s %8.1f us %7.1f GFLOP/s (%.3f MFLOP per sample)\n", "all", 1e6 * gemm_seconds,
+           flops / gemm_seconds / 1e9, flops / BATCH / 1e6);
+    printf("%-8s %7s %11s %13s %7s %12s\n", "#impl", "threads", "samples/s", "GEMM-bound/s", "%limit",
+           "peak_RSS_MiB");
+    printf("%-8s %7d %11.0f %13.0f %6.1f%% %12.1f\n", "actlab", threads, sps, limit, 100 * sps / limit,
+           rss_mib);
+    for (int i = 0; i < N_GEMMS; i++) {
+        free(g[i].a);
+        free(g[i].b);
+        free(g[i].c);
+    }
+    al_net_free(net);
+    al_dataset_free(train);
+    return 0;
+}
