@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/blas_env.h"
+
 #include "actlab/actlab.h"
 
 #define SPEC "Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10)"
@@ -31,30 +33,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* As cli/main.c: Debian's OpenBLAS takes Zen 5 for Haswell and runs AVX2
- * kernels; it reads OPENBLAS_CORETYPE when it loads, before main, so on an
- * AVX-512 CPU the variable is set to SkylakeX and the program re-executed
- * once. ACTLAB_KEEP_BLAS_CORETYPE=1 keeps the environment's value. */
-static int is_avx512_core(const char *core)
-{
-    static const char *const cores[] = {"skylakex", "cooperlake", "sapphirerapids"};
-    for (size_t i = 0; i < sizeof cores / sizeof cores[0]; i++)
-        if (strcasecmp(core, cores[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static void prefer_avx512_blas(char **argv)
-{
-    const char *keep = getenv("ACTLAB_KEEP_BLAS_CORETYPE"), *core = getenv("OPENBLAS_CORETYPE");
-    if ((keep && strcmp(keep, "1") == 0) || (core && is_avx512_core(core)) ||
-        !__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq"))
-        return;
-    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0)
-        return;
-    execv("/proc/self/exe", argv);
 }
 
 /* One cblas_sgemm call of a training step, row-major as layers.c makes it. */
@@ -147,7 +125,7 @@ static void on_step(const al_train_progress *p, void *context)
 
 int main(int argc, char **argv)
 {
-    prefer_avx512_blas(argv);
+    al_prefer_avx512_blas(argv);
     int threads = 1, repeat = 200;
     long steps = 938, warmup = 20; /* 938 = 2 epochs of 469 batches */
     const char *dir = NULL;
