@@ -195,10 +195,17 @@ static void on_progress(const al_train_progress *p, void *context)
             p->epoch, p->epochs, p->step, p->steps, p->loss, p->accuracy, p->samples_per_second, eta);
 }
 
+/* OpenBLAS's own call (its cblas.h declares it; declared here to keep this
+ * file independent of which BLAS header is installed). */
+void openblas_set_num_threads(int threads);
+
+/* --threads bounds both actlab's OpenMP work and OpenBLAS's threads. */
 static void set_threads(int threads)
 {
-    if (threads > 0)
+    if (threads > 0) {
         omp_set_num_threads(threads);
+        openblas_set_num_threads(threads);
+    }
 }
 
 int cmd_train(int argc, char **argv)
