@@ -4,6 +4,7 @@
 #define ACTLAB_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "actlab/status.h"
 
@@ -14,6 +15,9 @@ extern "C" {
 /* Writes size bytes to path through a temporary file in the same folder,
  * fsync and rename: path holds either its old content or all of the new. */
 al_status al_file_write_atomic(const char *path, const void *data, size_t size, al_error *err);
+
+/* Opens path for reading if it is a regular file; *bytes gets its size. */
+al_status al_file_open_regular(const char *path, FILE **out, size_t *bytes, al_error *err);
 
 /* Reads a whole file into a new buffer (free() it); refuses files larger than
  * max_bytes. A NUL byte is appended (not counted in size) for text parsers. */

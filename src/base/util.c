@@ -56,11 +56,9 @@ al_status al_file_write_atomic(const char *path, const void *data, size_t size, 
     return AL_OK;
 }
 
-al_status al_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size,
-                           al_error *err)
+al_status al_file_open_regular(const char *path, FILE **out, size_t *bytes, al_error *err)
 {
-    *data = NULL;
-    *size = 0;
+    *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
         return al_error_set(err, AL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
@@ -69,12 +67,26 @@ al_status al_file_read_all(const char *path, size_t max_bytes, char **data, size
         fclose(f);
         return al_error_set(err, AL_ERR_IO, "cannot read '%s': not a regular file", path);
     }
-    if ((unsigned long long)st.st_size > max_bytes) {
+    *out = f;
+    *bytes = (size_t)st.st_size;
+    return AL_OK;
+}
+
+al_status al_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size,
+                           al_error *err)
+{
+    *data = NULL;
+    *size = 0;
+    FILE *f;
+    size_t n;
+    al_status st = al_file_open_regular(path, &f, &n, err);
+    if (st != AL_OK)
+        return st;
+    if (n > max_bytes) {
         fclose(f);
-        return al_error_set(err, AL_ERR_NOMEM, "'%s' is %lld bytes, more than the %zu allowed",
-                            path, (long long)st.st_size, max_bytes);
+        return al_error_set(err, AL_ERR_NOMEM, "'%s' is %zu bytes, more than the %zu allowed",
+                            path, n, max_bytes);
     }
-    size_t n = (size_t)st.st_size;
     char *buf = malloc(n + 1);
     if (!buf) {
         fclose(f);

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "actlab/util.h"
+
 #define IDX_MAX_RANK 4
 /* deflate cannot expand data more than 1032 times (zlib's FAQ); a header
  * claiming more than that from a gzip file is lying */
@@ -115,15 +117,10 @@ static al_status source_open(source *s, const char *path, int *is_gzip, size_t *
 {
     memset(s, 0, sizeof *s);
     s->path = path;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return al_error_set(err, AL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return al_error_set(err, AL_ERR_IO, "cannot read '%s': not a regular file", path);
-    }
-    *file_bytes = (size_t)st.st_size;
+    FILE *f;
+    al_status st = al_file_open_regular(path, &f, file_bytes, err);
+    if (st != AL_OK)
+        return st;
     unsigned char magic[2] = {0, 0};
     size_t got = fread(magic, 1, 2, f);
     *is_gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;

@@ -495,11 +495,15 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                 break;
             if (!isfinite(loss)) {
                 int bad = first_nonfinite_layer(net, rows);
+                char where[256];
+                if (bad >= 0)
+                    snprintf(where, sizeof where, "the output of module %d, %s", bad,
+                             al_net_layer(net, bad).module);
+                else
+                    snprintf(where, sizeof where, "the loss itself (every layer's output is finite)");
                 st = al_error_set(err, AL_ERR_NUMERIC, "step %ld (epoch %ld, batch %ld): the loss is %g; the "
-                                  "first non-finite values are in %s%s%s. Try a lower --lr or --clip-norm",
-                                  step + 1, epoch + 1, k + 1, loss,
-                                  bad >= 0 ? "the output of module " : "the loss itself",
-                                  bad >= 0 ? al_net_layer(net, bad).module : "", bad >= 0 ? "" : "");
+                                  "first non-finite values are in %s. Try a lower --lr or --clip-norm",
+                                  step + 1, epoch + 1, k + 1, loss, where);
                 break;
             }
             al_net_backward(net, l.dlogits, NULL);
