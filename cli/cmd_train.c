@@ -443,7 +443,7 @@ done:
 }
 
 static const char predict_usage[] =
-    "usage: actlab predict --model SPEC --weights FILE.safetensors --in X.npy [--out P.npy] [--top K]\n"
+    "usage: actlab predict --model SPEC --weights FILE.safetensors --in X.npy [--out P.npy]\n"
     "Prints the predicted class and its probability for each row of X (float32 or\n"
     "float64, [N, features]); --out writes all class probabilities [N, classes].\n";
 

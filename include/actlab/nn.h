@@ -47,6 +47,8 @@ typedef struct al_layer_info {
     const char *module;      /* the constructor as written: "Linear(784, 256)" */
     size_t in_features, out_features;
     const al_act *act;       /* activation layers only, else NULL */
+    double dropout_p;        /* Dropout: the drop probability; else 0 */
+    double eps;              /* BatchNorm1d: the variance epsilon; else 0 */
 } al_layer_info;
 
 typedef struct al_net al_net;

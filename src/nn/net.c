@@ -460,7 +460,9 @@ al_layer_info al_net_layer(const al_net *net, int index)
 {
     const al_layer *l = &net->layers[index];
     al_layer_info info = {l->kind, l->index, l->module, l->in, l->out,
-                          l->kind == AL_LAYER_ACTIVATION ? &l->act : NULL};
+                          l->kind == AL_LAYER_ACTIVATION ? &l->act : NULL,
+                          l->kind == AL_LAYER_DROPOUT ? l->p : 0.0,
+                          l->kind == AL_LAYER_BATCHNORM ? l->eps : 0.0};
     return info;
 }
 

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "actlab/rng.h"
-#include "actlab/spec.h"
 
 /* Scale applied by the perturb_analytic test hook: far above the tolerance,
  * small enough to look like a real slip in a derivative. */
@@ -55,27 +54,6 @@ al_gradcheck_options al_gradcheck_options_default(void)
 static double *alloc_doubles(size_t n)
 {
     return calloc(n ? n : 1, sizeof(double));
-}
-
-/* A numeric argument of a layer's constructor text, by keyword or position;
- * the net keeps BatchNorm's eps and Dropout's p private, and the spec parser
- * is the one place that reads constructor text. */
-static double module_arg(const char *module, const char *key, int position, double fallback)
-{
-    al_spec *spec = NULL;
-    double v = fallback;
-    if (al_spec_parse(module, &spec, NULL) != AL_OK || spec->n_modules < 1)
-        goto done;
-    const al_spec_module *m = &spec->modules[0];
-    for (int i = 0; i < m->n_args; i++) {
-        const al_spec_arg *a = &m->args[i];
-        int keyed = a->key && a->key[0];
-        if (a->type == AL_SPEC_NUMBER && ((keyed && strcmp(a->key, key) == 0) || (!keyed && i == position)))
-            v = a->number;
-    }
-done:
-    al_spec_free(spec);
-    return v;
 }
 
 static void mirror_free(mirror *m)
@@ -124,8 +102,7 @@ static al_status copy_tensor(const al_param_ref *p, double **value, double **gra
 static al_status refuse_random(const mlayer *l, al_error *err)
 {
     if (l->info.kind == AL_LAYER_DROPOUT) {
-        double p = module_arg(l->info.module, "p", 0, 0.5);
-        if (p > 0)
+        if (l->info.dropout_p > 0)
             return al_error_set(err, AL_ERR_INVALID,
                                 "%s (module %d) is random in training mode: gradcheck needs a "
                                 "deterministic model; remove it or use p=0 (or check in eval mode)",
@@ -165,7 +142,7 @@ static al_status mirror_build(mirror *m, const al_net *net, size_t batch, int tr
                 return st;
         }
         if (l->info.kind == AL_LAYER_BATCHNORM) {
-            l->bn_eps = module_arg(l->info.module, "eps", 1, 1e-5);
+            l->bn_eps = l->info.eps;
             if (training && batch < 2)
                 return al_error_set(err, AL_ERR_INVALID,
                                     "%s (module %d) in training mode needs a batch of 2 or more "
