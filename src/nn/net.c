@@ -44,9 +44,7 @@ static const struct {
 
 al_status al_init_scheme_parse(const char *name, al_init_scheme *out, al_error *err)
 {
-    const char *names[N_SCHEMES];
     for (size_t i = 0; i < N_SCHEMES; i++) {
-        names[i] = schemes[i].name;
         if (strcmp(name, schemes[i].name) == 0) {
             *out = schemes[i].scheme;
             return AL_OK;
@@ -55,7 +53,6 @@ al_status al_init_scheme_parse(const char *name, al_init_scheme *out, al_error *
     return al_error_set(err, AL_ERR_INVALID,
                         "unknown init scheme '%s': use pytorch, xavier-uniform, xavier-normal, "
                         "kaiming-uniform, kaiming-normal or lecun-normal", name);
-    (void)names;
 }
 
 const char *al_init_scheme_name(al_init_scheme scheme)
