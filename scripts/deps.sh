@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages actlab needs that are missing. Idempotent; when
 # everything is present it only asks dpkg, which takes well under a second.
-# Usage: scripts/deps.sh [build|test|bench|all]   (default: test)
+# Usage: scripts/deps.sh [build|test|fuzz|bench|all]   (default: test)
+#   build: compilers and libraries; test: + valgrind (memcheck runs in make test)
+#   and chromium (the report is rendered headless); fuzz: + clang's libFuzzer;
+#   bench: + PyTorch and NumPy for the baselines.
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config libopenblas-dev libsleef-dev zlib1g-dev
       libjansson-dev dataset-fashion-mnist)
 case "$what" in
-  build|test) ;;
-  bench|all) pkgs+=(python3-torch python3-numpy) ;;
-  *) echo "deps.sh: unknown target '$what' (use build, test, bench or all)" >&2; exit 2 ;;
+  build) ;;
+  test) pkgs+=(valgrind chromium) ;;
+  fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
+  bench) pkgs+=(python3-torch python3-numpy) ;;
+  all) pkgs+=(valgrind chromium clang libclang-rt-14-dev python3-torch python3-numpy) ;;
+  *) echo "deps.sh: unknown target '$what' (use build, test, fuzz, bench or all)" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
