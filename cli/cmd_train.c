@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +35,21 @@ static const char train_usage[] =
     "output:\n"
     "  --save FILE.safetensors  the final weights (PyTorch-loadable)\n"
     "  --checkpoint-dir DIR  --resume   checkpoint each epoch; continue from the last one\n"
-    "  --log FILE.jsonl  metrics per epoch   --quiet  no progress\n";
+    "  --log FILE.jsonl  metrics per epoch   --quiet  no progress\n"
+    "probes (docs/probes.md):\n"
+    "  --probe                 record per-layer statistics: dead units, sparsity, centring, kink hits,\n"
+    "                          derivative histogram, saturation, gradient norms, update ratios, PReLU slopes\n"
+    "  --probe-every N (100)   a probe point every N steps, plus each epoch end\n"
+    "  --probe-log FILE.jsonl  where the records go (probes.jsonl); a summary table is printed at the end\n"
+    "Ctrl-C stops after the current step and saves a checkpoint (to --checkpoint-dir, else\n"
+    "actlab-interrupted/), then prints the command that resumes.\n";
 
 typedef struct train_args {
-    const char *model, *data, *train, *test, *init, *save, *checkpoint_dir, *log;
+    const char *model, *data, *train, *test, *init, *save, *checkpoint_dir, *log, *probe_log;
     al_train_options o;
     al_net_options net;
-    int standardize, quiet, resume;
+    al_probe_options probe;
+    int standardize, quiet, resume, probing;
     long val;
 } train_args;
 
@@ -195,6 +204,52 @@ static void on_progress(const al_train_progress *p, void *context)
             p->epoch, p->epochs, p->step, p->steps, p->loss, p->accuracy, p->samples_per_second, eta);
 }
 
+/* Ctrl-C: the one piece of global state, because a signal handler can reach
+ * nothing else. The first SIGINT asks the loop to stop after the current
+ * step; SA_RESETHAND makes a second one end the process at once. */
+static volatile sig_atomic_t interrupt_requested;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupt_requested = 1;
+}
+
+static void catch_sigint(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* Prints the command line that resumes an interrupted run. */
+static void print_resume(int argc, char **argv, const char *dir, int has_dir, int has_resume)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:@+";
+    fprintf(stderr, "to continue, run:\n  actlab train");
+    for (int i = 0; i < argc; i++) {
+        const char *v = argv[i];
+        if (v[0] && strspn(v, plain) == strlen(v)) {
+            fprintf(stderr, " %s", v);
+            continue;
+        }
+        fputs(" '", stderr);
+        for (; *v; v++) {
+            if (*v == '\'')
+                fputs("'\\''", stderr);
+            else
+                fputc(*v, stderr);
+        }
+        fputc('\'', stderr);
+    }
+    if (!has_dir)
+        fprintf(stderr, " --checkpoint-dir %s", dir);
+    fprintf(stderr, "%s\n", has_resume ? "" : " --resume");
+}
+
 /* OpenBLAS's own call (its cblas.h declares it; declared here to keep this
  * file independent of which BLAS header is installed). */
 void openblas_set_num_threads(int threads);
@@ -215,6 +270,8 @@ int cmd_train(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.o = al_train_options_default();
     a.net = al_net_options_default();
+    a.probe = al_probe_options_default();
+    a.probe_log = "probes.jsonl";
     const char *opt_name = NULL;
     double lr = NAN, momentum = NAN, wd = NAN, clip = 0;
     int nesterov = 0, decay_all = 0;
@@ -232,6 +289,7 @@ int cmd_train(int argc, char **argv)
         if (strcmp(f, "--standardize") == 0) { a.standardize = 1; continue; }
         if (strcmp(f, "--nesterov") == 0) { nesterov = 1; continue; }
         if (strcmp(f, "--decay-all") == 0) { decay_all = 1; continue; }
+        if (strcmp(f, "--probe") == 0) { a.probing = 1; continue; }
         if (strncmp(f, "--", 2) != 0)
             return cli_usage_error(cmd, "unexpected argument '%s'", f);
         if (i + 1 >= argc)
@@ -247,6 +305,12 @@ int cmd_train(int argc, char **argv)
         else if (strcmp(f, "--save") == 0) a.save = v;
         else if (strcmp(f, "--checkpoint-dir") == 0) a.checkpoint_dir = v;
         else if (strcmp(f, "--log") == 0) a.log = v;
+        else if (strcmp(f, "--probe-log") == 0) { a.probe_log = v; a.probing = 1; }
+        else if (strcmp(f, "--probe-every") == 0) {
+            rc = parse_long(cmd, f, v, 1, 1000000000, &x);
+            a.probe.every = x;
+            a.probing = 1;
+        }
         else if (strcmp(f, "--opt") == 0) opt_name = v;
         else if (strcmp(f, "--schedule") == 0) schedule = v;
         else if (strcmp(f, "--init-scheme") == 0) {
@@ -302,6 +366,7 @@ int cmd_train(int argc, char **argv)
         return 1;
     al_net *net = NULL;
     al_dataset *train = NULL, *test = NULL;
+    al_probe *probe = NULL;
     int rc = 1;
     if (al_net_create(spec, &a.net, &net, &err) != AL_OK) {
         fprintf(stderr, "actlab train: --model: %s\n", err.message);
@@ -315,6 +380,21 @@ int cmd_train(int argc, char **argv)
     if ((rc = load_datasets(cmd, &a, &train, &test)) != 0)
         goto done;
     rc = 1;
+    if (a.probing) {
+        a.probe.log_path = a.probe_log;
+        a.probe.append = a.resume;
+        if (al_probe_create(net, &a.probe, &probe, &err) != AL_OK) {
+            rc = cli_fail(cmd, &err);
+            goto done;
+        }
+        a.o.probe = probe;
+        if (!a.quiet)
+            fprintf(stderr, "probes every %ld steps and at each epoch end -> %s\n", a.probe.every, a.probe_log);
+    }
+    interrupt_requested = 0;
+    a.o.stop = &interrupt_requested;
+    a.o.interrupt_dir = "actlab-interrupted";
+    catch_sigint();
     progress_ctx pc = {isatty(2), a.quiet, -1};
     if (!a.quiet)
         fprintf(stderr, "training %s on %s (%zu examples, %zu features, %d classes): %s lr %g, batch %zu\n",
@@ -322,10 +402,18 @@ int cmd_train(int argc, char **argv)
                 al_dataset_features(train), al_dataset_classes(train), al_optim_kind_name(kind),
                 a.o.optim.lr, a.o.batch);
     al_train_progress last;
-    if (al_train(net, train, test, &a.o, on_progress, &pc, &last, &err) != AL_OK) {
+    al_status st = al_train(net, train, test, &a.o, on_progress, &pc, &last, &err);
+    signal(SIGINT, SIG_DFL);
+    if (st != AL_OK) {
         if (pc.tty && !a.quiet)
             fprintf(stderr, "\n");
-        rc = cli_fail(cmd, &err);
+        if (st == AL_ERR_INTERRUPTED) {
+            fprintf(stderr, "actlab train: %s\n", err.message);
+            if (strstr(err.message, "the checkpoint is in"))
+                print_resume(argc, argv, a.o.interrupt_dir, a.checkpoint_dir != NULL, a.resume);
+            rc = 130;
+        } else
+            rc = cli_fail(cmd, &err);
         goto done;
     }
     if (a.save && al_net_save(net, a.save, &err) != AL_OK) {
@@ -337,8 +425,11 @@ int cmd_train(int argc, char **argv)
     if (!isnan(last.test_accuracy))
         printf("  test loss %.4f  test acc %.4f", last.test_loss, last.test_accuracy);
     printf("  (%.1f s)\n", last.seconds);
+    if (probe)
+        al_probe_print_summary(probe, net, stdout);
     rc = 0;
 done:
+    al_probe_free(probe);
     al_net_free(net);
     al_dataset_free(train);
     al_dataset_free(test);

@@ -131,7 +131,52 @@ int main(void)
         free(b);
     }
 
+    /* probes: the log and the summary table */
+    CHECK(run("train " MODEL " --train x.npy,y.npy --epochs 2 --batch 16 --lr 0.1 --probe --probe-every 5 "
+              "--probe-log pr.jsonl") == 0, "%s", last_err);
+    CHECK(strstr(last_out, "near-dead") && strstr(last_out, "ReLU()") && strstr(last_out, "end of epoch 2"),
+          "the summary table is printed: %s", last_out);
+    {
+        char p[512], *text = NULL;
+        size_t n = 0, lines = 0;
+        snprintf(p, sizeof p, "%s/pr.jsonl", dir);
+        al_file_read_all(p, 1 << 22, &text, &n, NULL);
+        for (size_t i = 0; text && i < n; i++)
+            lines += text[i] == '\n';
+        /* 19 steps per epoch: points 5 10 15 19 | 20 25 30 35 38 -> 9 points x 3 layers */
+        CHECK(lines == 27, "probe log lines: %zu", lines);
+        free(text);
+    }
+
+    /* Ctrl-C: a checkpoint, exit 130, and the command that resumes */
+    {
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "cd '%s' && { '%s' train " MODEL " --train x.npy,y.npy --epochs 100000 --batch 16 "
+                 "--quiet >int_out.txt 2>int_err.txt & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $? >int_rc.txt; }",
+                 dir, AL_CLI);
+        CHECK(system(cmd) == 0, "the interrupt script ran");
+        char p[512], *text = NULL;
+        size_t n = 0;
+        snprintf(p, sizeof p, "%s/int_rc.txt", dir);
+        al_file_read_all(p, 64, &text, &n, NULL);
+        CHECK(text && atoi(text) == 130, "interrupted run exits 130: %s", text ? text : "?");
+        free(text);
+        text = NULL;
+        snprintf(p, sizeof p, "%s/int_err.txt", dir);
+        al_file_read_all(p, 1 << 16, &text, &n, NULL);
+        CHECK(text && strstr(text, "interrupted after step") &&
+                  strstr(text, "--checkpoint-dir actlab-interrupted --resume"),
+              "the message says how to resume: %s", text ? text : "?");
+        free(text);
+        CHECK(exists("actlab-interrupted/checkpoint.safetensors"), "the checkpoint was saved");
+        /* the checkpoint loads and training continues from it (or has nothing left to do) */
+        CHECK(run("train " MODEL " --train x.npy,y.npy --epochs 200 --batch 16 --checkpoint-dir actlab-interrupted "
+                  "--resume --save after.safetensors") == 0, "resuming the interrupted run: %s", last_err);
+    }
+
     /* bad input: each message names the flag, the sizes or the row */
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --probe-every 0", 2, "--probe-every");
+    EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --probe-log m.jsonl/p.jsonl", 1, "m.jsonl/p.jsonl");
     EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --lr -1", 2, "--lr");
     EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --batch 0", 2, "--batch");
     EXPECT_FAIL("train " MODEL " --train x.npy,y.npy --epochs x", 2, "--epochs");

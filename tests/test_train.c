@@ -73,6 +73,19 @@ static int same_params(al_net *a, al_net *b)
     return 1;
 }
 
+/* A callback that raises the stop flag once `at` steps are done. */
+typedef struct stop_at_step {
+    volatile sig_atomic_t flag;
+    long at;
+} stop_at_step;
+
+static void request_stop(const al_train_progress *p, void *context)
+{
+    stop_at_step *s = context;
+    if (p->step >= s->at)
+        s->flag = 1;
+}
+
 int main(void)
 {
     char dir[] = "/tmp/actlab_train_XXXXXX";
@@ -114,6 +127,35 @@ int main(void)
     CHECK(al_train(d, train, NULL, &oc, NULL, NULL, NULL, &err) != AL_OK && strstr(err.message, "--batch 32"),
           "resume with another batch size must be refused: %s", err.message);
     al_net_free(d);
+
+    CHECK_SECTION("a stop request mid-epoch, then --steps ending mid-epoch, resume exactly");
+    {
+        char dir2[600];
+        snprintf(dir2, sizeof dir2, "%s/stopped", dir);
+        stop_at_step stopper = {0, 25};
+        al_net *g = make_net(3);
+        al_train_options og = options();
+        og.checkpoint_dir = dir2;
+        og.stop = &stopper.flag;
+        al_status sg = al_train(g, train, test, &og, request_stop, &stopper, &last, &err);
+        CHECK(sg == AL_ERR_INTERRUPTED && strstr(err.message, "step 25") && strstr(err.message, dir2),
+              "stopping after step 25 says where the checkpoint is: %d %s", sg, err.message);
+        al_net_free(g);
+        /* resume with --steps 50 (inside epoch 3), then again with no limit */
+        g = make_net(3);
+        og.stop = NULL;
+        og.resume = 1;
+        og.steps = 50;
+        CHECK(al_train(g, train, test, &og, NULL, NULL, &last, &err) == AL_OK, "%s", err.message);
+        CHECK(last.step == 50, "the first resume stops at step 50: %ld", last.step);
+        al_net_free(g);
+        g = make_net(3);
+        og.steps = 0;
+        CHECK(al_train(g, train, test, &og, NULL, NULL, &last, &err) == AL_OK, "%s", err.message);
+        CHECK(last.step == 4 * 19, "the second resume ends at step %ld", last.step);
+        CHECK(same_params(a, g), "weights after stop + two resumes differ from the uninterrupted run's");
+        al_net_free(g);
+    }
 
     CHECK_SECTION("divergence is stopped and reported");
     char path[512];

@@ -104,6 +104,16 @@ void al_net_zero_grad(al_net *net);
  * and the gradient w.r.t. it from the last backward (NULL before one). */
 const float *al_net_layer_output(const al_net *net, int index);
 const float *al_net_layer_output_grad(const al_net *net, int index);
+/* The input of layer `index` in the last forward pass: the previous layer's
+ * output, or the net's input for layer 0 (a pre-activation for an activation layer). */
+const float *al_net_layer_input(const al_net *net, int index);
+/* Rows in the last forward pass (0 before one). */
+size_t al_net_batch(const al_net *net);
+/* Writes f'(x) of activation layer `index` for every element of the last
+ * forward pass ([batch, out]) into d, with the slopes that pass used (PReLU
+ * weights, RReLU samples). ones must hold batch*out 1.0f values. Returns 0 for
+ * other layers (d untouched), 1 otherwise. */
+int al_net_activation_derivative(const al_net *net, int index, const float *ones, float *d);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,8 @@ typedef enum al_status {
     AL_ERR_IO,        /* a file could not be opened, read or written */
     AL_ERR_NOMEM,     /* an allocation failed or would be absurdly large */
     AL_ERR_SHAPE,     /* tensors whose shapes do not fit together */
-    AL_ERR_NUMERIC    /* a non-finite value where one is not allowed */
+    AL_ERR_NUMERIC,   /* a non-finite value where one is not allowed */
+    AL_ERR_INTERRUPTED /* stopped on request (SIGINT); state was saved where possible */
 } al_status;
 
 #define AL_ERROR_MESSAGE_BYTES 1024

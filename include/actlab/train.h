@@ -4,12 +4,14 @@
 #ifndef ACTLAB_TRAIN_H
 #define ACTLAB_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "actlab/data.h"
 #include "actlab/nn.h"
 #include "actlab/optim.h"
+#include "actlab/probe.h"
 #include "actlab/status.h"
 
 #ifdef __cplusplus
@@ -28,6 +30,12 @@ typedef struct al_train_options {
     const char *checkpoint_dir;  /* NULL: no checkpoints; else DIR/checkpoint.safetensors each epoch */
     int resume;                  /* continue from DIR/checkpoint.safetensors when it exists */
     const char *log_path;        /* JSON Lines metrics, one record per epoch; NULL = none */
+    al_probe *probe;             /* per-layer probes (see probe.h); NULL = off */
+    /* When *stop becomes non-zero (a signal handler sets it), training stops
+     * after the current step, writes a checkpoint there (to checkpoint_dir,
+     * else to interrupt_dir when set) and returns AL_ERR_INTERRUPTED. */
+    const volatile sig_atomic_t *stop;
+    const char *interrupt_dir;
 } al_train_options;
 
 /* Where training stands; passed to the callback after every step and at
@@ -49,7 +57,8 @@ typedef void (*al_train_callback)(const al_train_progress *progress, void *conte
 al_train_options al_train_options_default(void);
 
 /* Trains net on train (evaluating on test, which may be NULL, at each epoch
- * end). A non-finite loss or gradient stops training with an error naming
+ * end). Checkpoints hold the position inside an epoch too, so a resume from
+ * an interruption continues with the very next batch. A non-finite loss or gradient stops training with an error naming
  * the step and the first layer where it appeared; checkpoints already
  * written stay intact. final, when not NULL, receives the last progress. */
 al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,

@@ -48,6 +48,7 @@ const char *al_status_name(al_status status)
     case AL_ERR_NOMEM: return "out of memory";
     case AL_ERR_SHAPE: return "shape mismatch";
     case AL_ERR_NUMERIC: return "numerical error";
+    case AL_ERR_INTERRUPTED: return "interrupted";
     }
     return "unknown status";
 }

@@ -39,6 +39,9 @@ void al_layer_forward(al_layer *l, const al_pass *pass, const float *x, float *y
 /* dx may be NULL (first layer): only parameter gradients are then computed. */
 void al_layer_backward(al_layer *l, const al_pass *pass, const float *x, const float *y,
                        const float *dy, float *dx);
+/* Activation layers: d = f'(x) elementwise, as the backward pass would use it. */
+void al_layer_derivative(const al_layer *l, const al_pass *pass, const float *x, const float *y,
+                         const float *ones, float *d);
 /* Allocates per-batch scratch for up to `batch` rows. */
 al_status al_layer_prepare(al_layer *l, size_t batch, al_error *err);
 void al_layer_free(al_layer *l);

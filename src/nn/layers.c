@@ -184,6 +184,13 @@ void al_layer_backward(al_layer *l, const al_pass *p, const float *x, const floa
     }
 }
 
+void al_layer_derivative(const al_layer *l, const al_pass *p, const float *x, const float *y,
+                         const float *ones, float *d)
+{
+    al_act_run run = act_run(l, p);
+    al_act_backward_f32(&l->act, &run, p->batch * l->out, x, y, ones, d, l->weight, NULL);
+}
+
 al_status al_layer_prepare(al_layer *l, size_t batch, al_error *err)
 {
     size_t n = batch * l->out;

@@ -494,3 +494,20 @@ const float *al_net_layer_output_grad(const al_net *net, int index)
 {
     return net->have_grads ? net->gout[index] : NULL;
 }
+
+const float *al_net_layer_input(const al_net *net, int index)
+{
+    return index > 0 ? al_net_layer_output(net, index - 1) : net->input;
+}
+
+size_t al_net_batch(const al_net *net) { return net->batch; }
+
+int al_net_activation_derivative(const al_net *net, int index, const float *ones, float *d)
+{
+    const al_layer *l = &net->layers[index];
+    if (l->kind != AL_LAYER_ACTIVATION || !net->input)
+        return 0;
+    al_pass p = make_pass(net);
+    al_layer_derivative(l, &p, al_net_layer_input(net, index), net->out[index], ones, d);
+    return 1;
+}

@@ -7,6 +7,7 @@
 #include "actlab/train.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,11 +182,19 @@ static al_status checkpoint_path(const char *dir, char *buf, size_t size, al_err
     return AL_OK;
 }
 
-static al_status write_checkpoint(al_net *net, al_optim *opt, const al_train_options *o, long epoch,
-                                  long step, al_error *err)
+/* Where training stands: epochs completed, steps done, and the running sums
+ * of the epoch in progress (all zero at an epoch boundary). */
+typedef struct position {
+    long epoch, step;
+    double loss_sum;
+    size_t correct, seen;
+} position;
+
+static al_status write_checkpoint(al_net *net, al_optim *opt, const al_train_options *o, const char *dir,
+                                  const position *at, al_error *err)
 {
     char path[4096];
-    al_status st = checkpoint_path(o->checkpoint_dir, path, sizeof path, err);
+    al_status st = checkpoint_path(dir, path, sizeof path, err);
     if (st != AL_OK)
         return st;
     al_tensors t;
@@ -210,8 +219,11 @@ static al_status write_checkpoint(al_net *net, al_optim *opt, const al_train_opt
         st = al_tensors_set_meta(&t, key, text, err);           \
     }
     META("format", "%s", CHECKPOINT_FORMAT)
-    META("epoch", "%ld", epoch)
-    META("step", "%ld", step)
+    META("epoch", "%ld", at->epoch)
+    META("step", "%ld", at->step)
+    META("epoch_loss_sum", "%.17g", at->loss_sum)
+    META("epoch_correct", "%zu", at->correct)
+    META("epoch_seen", "%zu", at->seen)
     META("optim_steps", "%ld", al_optim_step_count(opt))
     META("batch", "%zu", o->batch)
     META("seed", "%llu", (unsigned long long)o->seed)
@@ -239,9 +251,9 @@ static long meta_long(const al_tensors *t, const char *key, int *ok)
     return x;
 }
 
-/* Restores net and optimizer; *epoch and *step say where to continue. */
-static al_status read_checkpoint(al_net *net, al_optim *opt, const al_train_options *o, long *epoch,
-                                 long *step, int *found, al_error *err)
+/* Restores net and optimizer; *at says where to continue. */
+static al_status read_checkpoint(al_net *net, al_optim *opt, const al_train_options *o, position *at,
+                                 long per_epoch, int *found, al_error *err)
 {
     char path[4096];
     *found = 0;
@@ -260,6 +272,11 @@ static al_status read_checkpoint(al_net *net, al_optim *opt, const al_train_opti
     int ok = format && strcmp(format, CHECKPOINT_FORMAT) == 0;
     long e = meta_long(&t, "epoch", &ok), s = meta_long(&t, "step", &ok);
     long os = meta_long(&t, "optim_steps", &ok), batch = meta_long(&t, "batch", &ok);
+    /* the running sums of a checkpoint taken inside an epoch */
+    int in_epoch = 1;
+    long correct = meta_long(&t, "epoch_correct", &in_epoch), seen = meta_long(&t, "epoch_seen", &in_epoch);
+    const char *loss_text = al_tensors_get_meta(&t, "epoch_loss_sum");
+    double loss_sum = in_epoch && loss_text ? strtod(loss_text, NULL) : 0;
     const char *seed = al_tensors_get_meta(&t, "seed");
     char want_seed[32];
     snprintf(want_seed, sizeof want_seed, "%llu", (unsigned long long)o->seed);
@@ -270,19 +287,32 @@ static al_status read_checkpoint(al_net *net, al_optim *opt, const al_train_opti
         st = al_error_set(err, AL_ERR_INVALID, "'%s' was written with --batch %ld --seed %s; resume "
                           "with the same values (or start a new --checkpoint-dir)", path, batch,
                           seed ? seed : "?");
+    else if (e < 0 || e >= LONG_MAX / per_epoch - 1 || s < e * per_epoch || s > (e + 1) * per_epoch || correct < 0 || seen < 0)
+        st = al_error_set(err, AL_ERR_FORMAT, "'%s' says epoch %ld, step %ld, which does not fit %ld "
+                          "batches per epoch: was it written for other data or another --batch?", path, e,
+                          s, per_epoch);
     if (st == AL_OK)
         st = load_state(net, &t, path, err);
     for (size_t i = 0; st == AL_OK && i < t.count; i++) {
         const al_tensor *x = &t.items[i];
-        if (strncmp(x->name, "optim.", 6) == 0)
+        if (strncmp(x->name, "optim.", 6) != 0)
+            continue;
+        if (x->array.dtype != AL_DTYPE_F32 || x->array.rank != 1)
+            st = al_error_set(err, AL_ERR_FORMAT, "'%s': the optimizer state '%s' must be a 1-D float32 "
+                              "tensor, not %s of rank %d", path, x->name, al_dtype_descr(x->array.dtype),
+                              x->array.rank);
+        else
             st = al_optim_state_import(opt, x->name + 6, x->array.data, x->array.count, err);
     }
     if (st == AL_OK)
         st = al_optim_set_step_count(opt, os, err);
     al_tensors_free(&t);
     if (st == AL_OK) {
-        *epoch = e;
-        *step = s;
+        at->epoch = e;
+        at->step = s;
+        at->loss_sum = in_epoch ? loss_sum : 0;
+        at->correct = in_epoch ? (size_t)correct : 0;
+        at->seen = in_epoch ? (size_t)seen : 0;
         *found = 1;
     }
     return st;
@@ -401,6 +431,33 @@ static void loop_free(loop *l)
         fclose(l->log);
 }
 
+static al_status make_dir(const char *dir, const char *what, al_error *err)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return al_error_set(err, AL_ERR_IO, "cannot create %s '%s': %s", what, dir, strerror(errno));
+    return AL_OK;
+}
+
+/* Stops on request: a checkpoint at `at` (when there is somewhere to put it),
+ * and an error that says where training stands. */
+static al_status interrupt(al_net *net, al_optim *opt, const al_train_options *o, const position *at,
+                           al_error *err)
+{
+    const char *dir = o->checkpoint_dir ? o->checkpoint_dir : o->interrupt_dir;
+    if (!dir)
+        return al_error_set(err, AL_ERR_INTERRUPTED, "interrupted after step %ld; nothing was saved (give "
+                            "a checkpoint directory to keep the progress)", at->step);
+    al_status st = make_dir(dir, "the checkpoint directory", err);
+    if (st == AL_OK)
+        st = write_checkpoint(net, opt, o, dir, at, err);
+    if (st != AL_OK) {
+        al_error_prefix(err, "interrupted after step %ld, but the checkpoint could not be saved: ", at->step);
+        return st;
+    }
+    return al_error_set(err, AL_ERR_INTERRUPTED, "interrupted after step %ld; the checkpoint is in '%s'",
+                        at->step, dir);
+}
+
 al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                    const al_train_options *o, al_train_callback callback, void *context,
                    al_train_progress *final, al_error *err)
@@ -450,15 +507,15 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
         st = al_batcher_create(train, &bo, &l.batcher, err);
     if (st == AL_OK)
         st = al_net_prepare(net, o->batch, err);
-    long epoch = 0, step = 0;
+    position at;
+    memset(&at, 0, sizeof at);
     if (st == AL_OK && o->checkpoint_dir) {
-        if (mkdir(o->checkpoint_dir, 0755) != 0 && errno != EEXIST)
-            st = al_error_set(err, AL_ERR_IO, "cannot create --checkpoint-dir '%s': %s", o->checkpoint_dir,
-                              strerror(errno));
+        st = make_dir(o->checkpoint_dir, "--checkpoint-dir", err);
         int found = 0;
         if (st == AL_OK && o->resume)
-            st = read_checkpoint(net, l.opt, o, &epoch, &step, &found, err);
+            st = read_checkpoint(net, l.opt, o, &at, per_epoch, &found, err);
     }
+    long epoch = at.epoch, step = at.step;
     if (st == AL_OK && o->log_path) {
         l.log = fopen(o->log_path, step > 0 ? "a" : "w");
         if (!l.log)
@@ -474,14 +531,19 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
     p.epoch = epoch;
     double t0 = now_seconds();
     long steps_this_run = 0;
-    for (; st == AL_OK && step < total; epoch++) {
+    int interrupted = 0;
+    for (; st == AL_OK && step < total && !interrupted; epoch++) {
         al_batcher_start_epoch(l.batcher, (uint64_t)epoch);
-        double loss_sum = 0;
-        size_t seen = 0, correct = 0;
+        /* a checkpoint taken inside this epoch continues its running sums */
+        double loss_sum = at.loss_sum;
+        size_t seen = at.seen, correct = at.correct;
+        long k0 = step - epoch * per_epoch;
+        at.loss_sum = 0;
+        at.seen = at.correct = 0;
         p.epoch = epoch + 1;
         p.epoch_end = 0;
         p.test_loss = p.test_accuracy = NAN;
-        for (long k = 0; st == AL_OK && k < per_epoch && step < total; k++) {
+        for (long k = k0; st == AL_OK && k < per_epoch && step < total; k++) {
             size_t rows;
             st = al_batcher_fill(l.batcher, (size_t)k, l.x, l.y, &rows, err);
             if (st != AL_OK)
@@ -507,6 +569,12 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                 break;
             }
             al_net_backward(net, l.dlogits, NULL);
+            int last_batch = k == per_epoch - 1 || step + 1 == total;
+            if (o->probe) {
+                st = al_probe_after_backward(o->probe, net, step + 1, epoch + 1, last_batch, err);
+                if (st != AL_OK)
+                    break;
+            }
             double norm = al_clip_grad_norm(params, (size_t)np, o->clip_norm > 0 ? o->clip_norm : INFINITY);
             if (!isfinite(norm)) {
                 st = al_error_set(err, AL_ERR_NUMERIC, "step %ld (epoch %ld, batch %ld): the gradient of "
@@ -516,6 +584,8 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             }
             p.lr = al_schedule_lr(&schedule, o->optim.lr, step);
             st = al_optim_step(l.opt, p.lr, err);
+            if (st == AL_OK && o->probe)
+                st = al_probe_after_update(o->probe, net, err);
             step++;
             steps_this_run++;
             loss_sum += loss * (double)rows;
@@ -530,8 +600,14 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             p.eta_seconds = (double)(total - step) * (double)o->batch / (p.samples_per_second > 0 ? p.samples_per_second : 1);
             if (callback && st == AL_OK)
                 callback(&p, context);
+            if (st == AL_OK && o->stop && *o->stop && !last_batch) {
+                position here = {epoch, step, loss_sum, correct, seen};
+                st = interrupt(net, l.opt, o, &here, err);
+                interrupted = 1;
+                break;
+            }
         }
-        if (st != AL_OK)
+        if (st != AL_OK || interrupted)
             break;
         if (test) {
             al_eval_result r;
@@ -544,10 +620,19 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
         }
         p.epoch_end = 1;
         log_epoch(l.log, &p);
+        /* --steps may end training inside an epoch: then the checkpoint keeps
+         * that position, so a longer --steps resumes at the right batch */
+        position boundary = {epoch + 1, step, 0, 0, 0};
+        if (step < (epoch + 1) * per_epoch)
+            boundary = (position){epoch, step, loss_sum, correct, seen};
         if (o->checkpoint_dir)
-            st = write_checkpoint(net, l.opt, o, epoch + 1, step, err);
+            st = write_checkpoint(net, l.opt, o, o->checkpoint_dir, &boundary, err);
         if (callback && st == AL_OK)
             callback(&p, context);
+        if (st == AL_OK && o->stop && *o->stop && step < total) {
+            st = interrupt(net, l.opt, o, &boundary, err);
+            interrupted = 1;
+        }
     }
     if (final)
         *final = p;

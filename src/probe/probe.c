@@ -1,0 +1,427 @@
+/* Per-layer probes. Every step: f'(x) of each activation layer is computed
+ * with the layer's own backward kernel (dy = 1), and each unit keeps the
+ * largest |f'| seen since the epoch began (dead: it stayed 0), plus counts of
+ * pre-activations exactly on a kink. At a probe point the rest is taken from
+ * the same batch, and after the optimizer step the update ratios close the
+ * record. */
+#include "actlab/probe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct layer_state {
+    float *max_abs;           /* per unit: max |f'| since the epoch began (activation layers) */
+    int kinks;
+    float kink_at[AL_ACT_MAX_KINKS];
+    uint64_t kink_hits, kink_seen, kink_total;
+    int param_index[2];       /* into the net's parameter list */
+    int n_params;
+    long last_epoch_record;   /* index into records, -1 before the first epoch end */
+} layer_state;
+
+struct al_probe {
+    al_probe_options o;
+    int n_layers;
+    layer_state *layers;
+    FILE *log;
+    float *ones, *deriv;      /* scratch of `scratch` floats */
+    size_t scratch;
+    float *before;            /* parameter values before the update, at a probe point */
+    size_t before_count;
+    int pending;              /* statistics taken, waiting for the update */
+    al_probe_record *current; /* n_layers records of the pending point */
+    al_probe_record *records;
+    size_t n_records, cap_records;
+};
+
+al_probe_options al_probe_options_default(void)
+{
+    al_probe_options o;
+    memset(&o, 0, sizeof o);
+    o.every = 100;
+    o.bins = 50;
+    o.bin_lo = -0.5;
+    o.bin_hi = 2.0;
+    return o;
+}
+
+void al_probe_free(al_probe *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; p->layers && i < p->n_layers; i++)
+        free(p->layers[i].max_abs);
+    free(p->layers);
+    if (p->log)
+        fclose(p->log);
+    free(p->ones);
+    free(p->deriv);
+    free(p->before);
+    free(p->current);
+    free(p->records);
+    free(p);
+}
+
+al_status al_probe_create(const al_net *net, const al_probe_options *options, al_probe **out,
+                          al_error *err)
+{
+    *out = NULL;
+    al_probe_options o = options ? *options : al_probe_options_default();
+    if (o.every < 1)
+        return al_error_set(err, AL_ERR_INVALID, "the probe interval must be at least 1 step, got %ld "
+                            "(--probe-every N takes N >= 1; epoch ends are always probed)", o.every);
+    if (o.bins < 1 || o.bins > AL_PROBE_MAX_BINS || !(o.bin_lo < o.bin_hi))
+        return al_error_set(err, AL_ERR_INVALID, "the derivative histogram needs 1 to %d bins over a "
+                            "range lo < hi, got %d bins over [%g, %g)", AL_PROBE_MAX_BINS, o.bins,
+                            o.bin_lo, o.bin_hi);
+    al_probe *p = calloc(1, sizeof *p);
+    if (!p)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory creating probes");
+    p->o = o;
+    p->o.log_path = NULL; /* the caller's string is not kept */
+    p->n_layers = al_net_layer_count(net);
+    p->layers = calloc((size_t)p->n_layers, sizeof *p->layers);
+    p->current = calloc((size_t)p->n_layers, sizeof *p->current);
+    int np;
+    const al_param_ref *params = al_net_params(net, &np);
+    for (int i = 0; i < np; i++)
+        p->before_count += params[i].count;
+    p->before = malloc((p->before_count ? p->before_count : 1) * sizeof(float));
+    if (!p->layers || !p->current || !p->before) {
+        al_probe_free(p);
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory creating probes");
+    }
+    for (int i = 0; i < p->n_layers; i++) {
+        layer_state *s = &p->layers[i];
+        al_layer_info info = al_net_layer(net, i);
+        s->last_epoch_record = -1;
+        if (info.kind == AL_LAYER_ACTIVATION) {
+            s->max_abs = calloc(info.out_features, sizeof(float));
+            if (!s->max_abs) {
+                al_probe_free(p);
+                return al_error_set(err, AL_ERR_NOMEM, "out of memory creating probes");
+            }
+            double where[AL_ACT_MAX_KINKS], deriv[AL_ACT_MAX_KINKS];
+            s->kinks = al_act_kinks(info.act, where, deriv);
+            for (int k = 0; k < s->kinks; k++)
+                s->kink_at[k] = (float)where[k];
+        }
+        for (int k = 0; k < np; k++)
+            if (atoi(params[k].name) == info.index && s->n_params < 2)
+                s->param_index[s->n_params++] = k;
+    }
+    if (options && options->log_path) {
+        p->log = fopen(options->log_path, options->append ? "a" : "w");
+        if (!p->log) {
+            int e = errno;
+            al_probe_free(p);
+            return al_error_set(err, AL_ERR_IO, "cannot write the probe log '%s': %s (choose a writable "
+                                "path with --probe-log FILE)", options->log_path, strerror(e));
+        }
+    }
+    *out = p;
+    return AL_OK;
+}
+
+static al_status ensure_scratch(al_probe *p, size_t n, al_error *err)
+{
+    if (n <= p->scratch)
+        return AL_OK;
+    float *ones = malloc(n * sizeof(float)), *deriv = malloc(n * sizeof(float));
+    if (!ones || !deriv) {
+        free(ones);
+        free(deriv);
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory for probe scratch (%zu floats)", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        ones[i] = 1.0f;
+    free(p->ones);
+    free(p->deriv);
+    p->ones = ones;
+    p->deriv = deriv;
+    p->scratch = n;
+    return AL_OK;
+}
+
+/* Sum and sum of squares in double, with eight independent accumulators so
+ * the additions do not wait on each other (these loops run at every probe
+ * point over every layer and every parameter). */
+static void sums(const float *x, size_t n, double *sum, double *sum_sq)
+{
+    double s[8] = {0}, q[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            double v = x[i + (size_t)k];
+            s[k] += v;
+            q[k] += v * v;
+        }
+    for (; i < n; i++) {
+        s[0] += x[i];
+        q[0] += (double)x[i] * x[i];
+    }
+    *sum = *sum_sq = 0;
+    for (int k = 0; k < 8; k++) {
+        *sum += s[k];
+        *sum_sq += q[k];
+    }
+}
+
+static void moments(const float *x, size_t n, double *mean, double *std)
+{
+    if (!x || n == 0) {
+        *mean = *std = NAN;
+        return;
+    }
+    double s, q;
+    sums(x, n, &s, &q);
+    double m = s / (double)n, var = q / (double)n - m * m;
+    *mean = m;
+    *std = sqrt(var > 0 ? var : 0);
+}
+
+static double l2(const float *x, size_t n)
+{
+    if (!x)
+        return NAN;
+    double s, q;
+    sums(x, n, &s, &q);
+    return sqrt(q);
+}
+
+/* Every step: max |f'| per unit and kink hits. Written so the compiler
+ * vectorises both loops (no fmaxf call, integer counts per row). */
+static void accumulate(layer_state *s, const float *x, const float *d, size_t rows, size_t units)
+{
+    float *m = s->max_abs;
+    uint64_t hits = 0;
+    for (size_t r = 0; r < rows; r++) {
+        const float *dr = d + r * units, *xr = x + r * units;
+        for (size_t c = 0; c < units; c++) {
+            float a = fabsf(dr[c]);
+            m[c] = a > m[c] ? a : m[c];
+        }
+        for (int k = 0; k < s->kinks; k++) {
+            float at = s->kink_at[k];
+            uint32_t row_hits = 0;
+            for (size_t c = 0; c < units; c++)
+                row_hits += xr[c] == at;
+            hits += row_hits;
+        }
+    }
+    s->kink_hits += hits;
+    s->kink_total += hits;
+    s->kink_seen += rows * units;
+}
+
+/* At a probe point: the derivative's distribution on this batch. */
+static void derivative_stats(const al_probe *p, al_probe_record *r, const float *d, size_t n, int saturating)
+{
+    uint64_t zero = 0, one = 0, small = 0;
+    double sum = 0, width = (p->o.bin_hi - p->o.bin_lo) / p->o.bins;
+    r->bins = p->o.bins;
+    r->bin_lo = p->o.bin_lo;
+    r->bin_hi = p->o.bin_hi;
+    for (size_t i = 0; i < n; i++) {
+        float v = d[i];
+        zero += v == 0.0f;
+        one += v == 1.0f;
+        small += fabsf(v) < (float)AL_PROBE_SMALL;
+        sum += v;
+        if (isnan(v))
+            r->hist_nan++;
+        else if (v < p->o.bin_lo)
+            r->hist_below++;
+        else if (v >= p->o.bin_hi)
+            r->hist_above++;
+        else {
+            int b = (int)((v - p->o.bin_lo) / width); /* >= 0 here, so truncation is floor */
+            r->hist[b < p->o.bins ? b : p->o.bins - 1]++;
+        }
+    }
+    r->deriv_zero = (double)zero / (double)n;
+    r->deriv_one = (double)one / (double)n;
+    r->deriv_mean = sum / (double)n;
+    r->saturation = saturating ? (double)small / (double)n : NAN;
+}
+
+static void unit_fractions(const layer_state *s, size_t units, al_probe_record *r)
+{
+    size_t dead = 0, near = 0;
+    for (size_t c = 0; c < units; c++) {
+        dead += s->max_abs[c] == 0.0f;
+        near += s->max_abs[c] < (float)AL_PROBE_SMALL;
+    }
+    r->dead = (double)dead / (double)units;
+    r->near_dead = (double)near / (double)units;
+}
+
+al_status al_probe_after_backward(al_probe *p, const al_net *net, long step, long epoch, int epoch_end,
+                                  al_error *err)
+{
+    size_t rows = al_net_batch(net);
+    int point = epoch_end || step % p->o.every == 0;
+    int np;
+    const al_param_ref *params = al_net_params(net, &np);
+    for (int i = 0; i < p->n_layers; i++) {
+        layer_state *s = &p->layers[i];
+        al_layer_info info = al_net_layer(net, i);
+        size_t units = info.out_features, n = rows * units;
+        const float *x = al_net_layer_input(net, i), *y = al_net_layer_output(net, i);
+        al_probe_record *r = &p->current[i];
+        if (info.kind == AL_LAYER_ACTIVATION) {
+            al_status st = ensure_scratch(p, n, err);
+            if (st != AL_OK)
+                return st;
+            al_net_activation_derivative(net, i, p->ones, p->deriv);
+            accumulate(s, x, p->deriv, rows, units);
+        }
+        if (!point)
+            continue;
+        memset(r, 0, sizeof *r);
+        r->step = step;
+        r->epoch = epoch;
+        r->epoch_end = epoch_end;
+        r->layer = i;
+        r->kind = info.kind;
+        r->units = units;
+        r->rows = rows;
+        moments(x, rows * info.in_features, &r->in_mean, &r->in_std);
+        moments(y, n, &r->out_mean, &r->out_std);
+        size_t zeros = 0;
+        for (size_t k = 0; k < n; k++)
+            zeros += y[k] == 0.0f;
+        r->sparsity = n ? (double)zeros / (double)n : NAN;
+        r->grad_out_norm = l2(al_net_layer_output_grad(net, i), n);
+        r->dead = r->near_dead = r->deriv_zero = r->deriv_one = r->deriv_mean = r->saturation = NAN;
+        r->slope_min = r->slope_mean = r->slope_max = NAN;
+        if (info.kind == AL_LAYER_ACTIVATION) {
+            unit_fractions(s, units, r);
+            derivative_stats(p, r, p->deriv, n, al_act_info_of(info.act->id)->saturating);
+            r->kinks = s->kinks;
+            r->kink_hits = s->kink_hits;
+            r->kink_seen = s->kink_seen;
+            r->kink_hits_total = s->kink_total;
+            s->kink_hits = s->kink_seen = 0;
+        }
+        r->n_params = s->n_params;
+        size_t offset = 0;
+        for (int k = 0, j = 0; k < np; k++) {
+            if (j < s->n_params && s->param_index[j] == k) {
+                const al_param_ref *pr = &params[k];
+                r->params[j].name = pr->name;
+                r->params[j].grad_norm = l2(pr->grad, pr->count);
+                r->params[j].weight_norm = l2(pr->value, pr->count);
+                memcpy(p->before + offset, pr->value, pr->count * sizeof(float));
+                j++;
+            }
+            offset += params[k].count;
+        }
+    }
+    p->pending = point;
+    return AL_OK;
+}
+
+/* Squared L2 distance, with independent accumulators as in sums(). */
+static double distance_sq(const float *a, const float *b, size_t n)
+{
+    double q[8] = {0}, total = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            double d = (double)a[i + (size_t)k] - b[i + (size_t)k];
+            q[k] += d * d;
+        }
+    for (; i < n; i++)
+        q[0] += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+    for (int k = 0; k < 8; k++)
+        total += q[k];
+    return total;
+}
+
+static void slope_stats(const al_param_ref *w, al_probe_record *r)
+{
+    r->slope_count = w->count;
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    for (size_t k = 0; k < w->count; k++) {
+        lo = fmin(lo, w->value[k]);
+        hi = fmax(hi, w->value[k]);
+        sum += w->value[k];
+        if (k < AL_PROBE_MAX_SLOPES)
+            r->slopes[k] = w->value[k];
+    }
+    r->slope_min = lo;
+    r->slope_max = hi;
+    r->slope_mean = w->count ? sum / (double)w->count : NAN;
+}
+
+static al_status store(al_probe *p, const al_probe_record *r, al_error *err)
+{
+    if (p->n_records == p->cap_records) {
+        size_t cap = p->cap_records ? 2 * p->cap_records : 64;
+        al_probe_record *grown = realloc(p->records, cap * sizeof *grown);
+        if (!grown)
+            return al_error_set(err, AL_ERR_NOMEM, "out of memory keeping probe records (%zu)", cap);
+        p->records = grown;
+        p->cap_records = cap;
+    }
+    p->records[p->n_records++] = *r;
+    return AL_OK;
+}
+
+al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
+{
+    if (!p->pending)
+        return AL_OK;
+    p->pending = 0;
+    int np;
+    const al_param_ref *params = al_net_params(net, &np);
+    for (int i = 0; i < p->n_layers; i++) {
+        layer_state *s = &p->layers[i];
+        al_probe_record *r = &p->current[i];
+        size_t offset = 0;
+        for (int k = 0, j = 0; k < np; k++) {
+            if (j < s->n_params && s->param_index[j] == k) {
+                const al_param_ref *pr = &params[k];
+                double diff = distance_sq(pr->value, p->before + offset, pr->count);
+                double w = r->params[j].weight_norm;
+                r->params[j].update_ratio = w > 0 ? sqrt(diff) / w : NAN;
+                j++;
+            }
+            offset += params[k].count;
+        }
+        al_layer_info info = al_net_layer(net, i);
+        if (info.kind == AL_LAYER_ACTIVATION && info.act->id == AL_ACT_PRELU && s->n_params == 1)
+            slope_stats(&params[s->param_index[0]], r);
+        al_status st = store(p, r, err);
+        if (st != AL_OK)
+            return st;
+        if (r->epoch_end) {
+            s->last_epoch_record = (long)p->n_records - 1;
+            if (s->max_abs)
+                memset(s->max_abs, 0, r->units * sizeof(float));
+        }
+        if (p->log) {
+            al_probe_record_write_json(r, info.module, p->log);
+            fputc('\n', p->log);
+        }
+    }
+    if (p->log && fflush(p->log) != 0)
+        return al_error_set(err, AL_ERR_IO, "cannot write the probe log: %s", strerror(errno));
+    return AL_OK;
+}
+
+const al_probe_record *al_probe_records(const al_probe *p, size_t *count)
+{
+    *count = p->n_records;
+    return p->records;
+}
+
+const al_probe_record *al_probe_last_epoch(const al_probe *p, int layer)
+{
+    if (layer < 0 || layer >= p->n_layers || p->layers[layer].last_epoch_record < 0)
+        return NULL;
+    return &p->records[p->layers[layer].last_epoch_record];
+}
