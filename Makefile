@@ -3,8 +3,9 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 BUILD := build/release
 ASAN := build/asan
+FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps demo test bench install clean
+.PHONY: all build deps demo test fuzz bench install clean
 
 all: build
 
@@ -20,6 +21,9 @@ demo: build
 
 test: deps
 	@scripts/test.sh
+
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	@scripts/deps.sh bench

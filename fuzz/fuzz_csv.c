@@ -1,0 +1,29 @@
+/* libFuzzer harness: CSV datasets through al_dataset_load_csv (a temporary
+ * file, since it takes a path), read twice: with a header and the label
+ * column named "label" (the defaults), and without a header with the label
+ * in column 0 and two classes declared. */
+#include "actlab/data.h"
+
+#include "fuzz_common.h"
+
+int FUZZ_ENTRY(const uint8_t *data, size_t size);
+
+int FUZZ_ENTRY(const uint8_t *data, size_t size)
+{
+    char path[FUZZ_PATH_BYTES];
+    if (fuzz_temp_file(data, size, path) != 0)
+        return 0;
+    al_csv_options by_name = al_csv_options_default(), by_index = by_name;
+    by_index.label_column = "0";
+    by_index.has_header = 0;
+    by_index.n_classes = 2;
+    const al_csv_options *options[2] = {&by_name, &by_index};
+    for (int i = 0; i < 2; i++) {
+        al_dataset *ds = NULL;
+        al_error err;
+        if (al_dataset_load_csv(path, options[i], &ds, &err) == AL_OK)
+            al_dataset_free(ds);
+    }
+    unlink(path);
+    return 0;
+}
