@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds actlab twice (Release, then ASan+UBSan) and runs every test in each.
+# Builds actlab twice (Release, then ASan+UBSan) and runs every test in each,
+# then a short training, eval, predict and `act eval` of the Release build
+# under valgrind memcheck (scripts/valgrind.sh), which counts as one test.
 # The last line is the total: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,5 +28,7 @@ mkdir -p build
 run_suite release build/release -DCMAKE_BUILD_TYPE=Release
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite asan build/asan -DCMAKE_BUILD_TYPE=Debug -DACTLAB_SANITIZE=ON
+echo "== valgrind memcheck (build/release)"
+if scripts/valgrind.sh build/release; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

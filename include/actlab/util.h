@@ -1,5 +1,6 @@
-/* Small shared utilities: atomic file writes, whole-file reads, a growable
- * text buffer, and "did you mean" suggestions. */
+/* Small shared utilities: atomic file writes, whole-file reads, memory
+ * checks before large allocations, a growable text buffer, and "did you
+ * mean" suggestions. */
 #ifndef ACTLAB_UTIL_H
 #define ACTLAB_UTIL_H
 
@@ -15,6 +16,10 @@ extern "C" {
 /* Writes size bytes to path through a temporary file in the same folder,
  * fsync and rename: path holds either its old content or all of the new. */
 al_status al_file_write_atomic(const char *path, const void *data, size_t size, al_error *err);
+/* Appends one whole record to an (unbuffered) log stream: on a failed write
+ * (full disk, file-size limit) the file is cut back to where it was, so it
+ * never ends in half a record; the error names path and the reason. */
+al_status al_file_append_whole(FILE *log, const char *path, const void *data, size_t size, al_error *err);
 
 /* Opens path for reading if it is a regular file; *bytes gets its size. */
 al_status al_file_open_regular(const char *path, FILE **out, size_t *bytes, al_error *err);
@@ -23,6 +28,23 @@ al_status al_file_open_regular(const char *path, FILE **out, size_t *bytes, al_e
  * max_bytes. A NUL byte is appended (not counted in size) for text parsers. */
 al_status al_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size,
                            al_error *err);
+
+/* "812 bytes", "1.5 KiB", "37.3 GiB": bytes in binary units, into buf. */
+void al_format_bytes(double bytes, char *buf, size_t size);
+
+/* The most memory one process can expect: the machine's RAM, lowered by
+ * RLIMIT_AS or RLIMIT_DATA when they are set (0 when unknown). *source, if
+ * given, gets a phrase naming which limit it is ("of memory this machine
+ * has", "address-space limit (ulimit -v)", ...). */
+double al_memory_limit_bytes(const char **source);
+
+/* Refuses (AL_ERR_NOMEM), before anything is allocated, a need of `bytes`
+ * beyond al_memory_limit_bytes, with a message that starts with the
+ * printf-style description of what needs it and says how much: "X would
+ * need 37.3 GiB (N bytes), more than the 23.4 GiB of memory this machine
+ * has". Sizes under 64 MiB always pass. */
+al_status al_memory_check(double bytes, al_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A growable, always NUL-terminated text buffer. Zero-initialise to start. */
 typedef struct al_buf {

@@ -1,15 +1,78 @@
 /* Atomic writes (temporary file in the target's folder, fsync, rename) so a
- * crash never leaves a half-written output; bounded whole-file reads. */
+ * crash never leaves a half-written output; bounded whole-file reads; sizes
+ * checked against the machine's memory before they are allocated. */
 #include "actlab/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The folder part of path ("." when there is none) into buf; returns the
+ * offset of the file name within path. */
+static size_t split_dir(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(buf, size, ".");
+        return 0;
+    }
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    snprintf(buf, size, "%.*s", (int)n, path);
+    return (size_t)(slash - path) + 1;
+}
+
+/* A writer killed between creating "NAME.tmp.PID" and its rename (SIGKILL,
+ * power loss) leaves that file behind. Before writing NAME again, such files
+ * are removed when their PID no longer runs; a live writer's file is kept. */
+static void remove_stale_temps(const char *path)
+{
+    char dir[4096];
+    size_t base = split_dir(path, dir, sizeof dir);
+    const char *name = path + base;
+    size_t nlen = strlen(name);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *s = e->d_name;
+        if (strncmp(s, name, nlen) != 0 || strncmp(s + nlen, ".tmp.", 5) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        long pid = strtol(s + nlen + 5, &end, 10);
+        if (errno || *end || end == s + nlen + 5 || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char stale[4096 + 256];
+            snprintf(stale, sizeof stale, "%s/%s", dir, s);
+            unlink(stale);
+        }
+    }
+    closedir(d);
+}
+
+/* Makes a rename durable: the folder's entry is on disk once this returns.
+ * Failure is ignored (some file systems cannot fsync a folder); the data
+ * itself was already synced. */
+static void sync_dir_of(const char *path)
+{
+    char dir[4096];
+    split_dir(path, dir, sizeof dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
 
 al_status al_file_write_atomic(const char *path, const void *data, size_t size, al_error *err)
 {
@@ -18,6 +81,7 @@ al_status al_file_write_atomic(const char *path, const void *data, size_t size, 
     if (!tmp)
         return al_error_set(err, AL_ERR_NOMEM, "out of memory writing '%s'", path);
     snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    remove_stale_temps(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         al_status st = al_error_set(err, AL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
@@ -53,6 +117,7 @@ al_status al_file_write_atomic(const char *path, const void *data, size_t size, 
         return al_error_set(err, AL_ERR_IO, "cannot write '%s': %s", path, strerror(e));
     }
     free(tmp);
+    sync_dir_of(path);
     return AL_OK;
 }
 
@@ -72,6 +137,62 @@ al_status al_file_open_regular(const char *path, FILE **out, size_t *bytes, al_e
     return AL_OK;
 }
 
+void al_format_bytes(double bytes, char *buf, size_t size)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = -1;
+    double v = bytes;
+    while (v >= 1024 && u + 1 < (int)(sizeof units / sizeof units[0])) {
+        v /= 1024;
+        u++;
+    }
+    if (u < 0 || v >= 1024) /* small, or beyond any unit: plain bytes */
+        snprintf(buf, size, bytes < 1e15 ? "%.0f bytes" : "%.3g bytes", bytes);
+    else
+        snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+double al_memory_limit_bytes(const char **source)
+{
+    const char *why = "of memory this machine has";
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    double limit = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (limit == 0 || (double)rl.rlim_cur < limit)) {
+        limit = (double)rl.rlim_cur;
+        why = "address-space limit (ulimit -v)";
+    }
+    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (limit == 0 || (double)rl.rlim_cur < limit)) {
+        limit = (double)rl.rlim_cur;
+        why = "data-size limit (ulimit -d)";
+    }
+    if (source)
+        *source = why;
+    return limit;
+}
+
+al_status al_memory_check(double bytes, al_error *err, const char *fmt, ...)
+{
+    /* small requests are left to malloc: the check costs system calls */
+    if (bytes < 64.0 * 1024 * 1024)
+        return AL_OK;
+    const char *source;
+    double limit = al_memory_limit_bytes(&source);
+    if (limit == 0 || bytes <= limit)
+        return AL_OK;
+    char what[512], need[32], have[32];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    al_format_bytes(bytes, need, sizeof need);
+    al_format_bytes(limit, have, sizeof have);
+    return al_error_set(err, AL_ERR_NOMEM, "%s would need %s (%.0f bytes), more than the %s %s",
+                        what, need, bytes, have, source);
+}
+
 al_status al_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size,
                            al_error *err)
 {
@@ -86,6 +207,11 @@ al_status al_file_read_all(const char *path, size_t max_bytes, char **data, size
         fclose(f);
         return al_error_set(err, AL_ERR_NOMEM, "'%s' is %zu bytes, more than the %zu allowed",
                             path, n, max_bytes);
+    }
+    st = al_memory_check((double)n + 1, err, "reading '%s' whole", path);
+    if (st != AL_OK) {
+        fclose(f);
+        return st;
     }
     char *buf = malloc(n + 1);
     if (!buf) {
@@ -221,4 +347,17 @@ void al_closest_names(const char *name, const char *const *names, size_t count,
             break;
         used += (size_t)w;
     }
+}
+
+al_status al_file_append_whole(FILE *log, const char *path, const void *data, size_t size, al_error *err)
+{
+    struct stat sb;
+    off_t start = fstat(fileno(log), &sb) == 0 ? sb.st_size : -1;
+    if (fwrite(data, 1, size, log) == size && fflush(log) == 0)
+        return AL_OK;
+    int e = errno;
+    if (start >= 0 && ftruncate(fileno(log), start) != 0)
+        e = errno;
+    clearerr(log);
+    return al_error_set(err, AL_ERR_IO, "cannot write the log '%s': %s", path, strerror(e));
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "actlab/rng.h"
+#include "actlab/util.h"
 
 struct al_dataset {
     char name[AL_DATASET_NAME_BYTES];
@@ -58,6 +59,11 @@ al_status al_dataset_create(const char *name, size_t count, int feature_rank,
                             "cannot create dataset '%s': %zu examples of %zu features would need "
                             "%.4g bytes", name ? name : "", count, features,
                             (double)count * (double)features * 4.0);
+    al_status st = al_memory_check((double)count * ((double)features * sizeof(float) + sizeof(int32_t)),
+                                   err, "dataset '%s' of %zu examples x %zu features",
+                                   name ? name : "", count, features);
+    if (st != AL_OK)
+        return st;
     al_dataset *ds = calloc(1, sizeof *ds);
     float *x = calloc(count * features, sizeof *x);
     int32_t *y = calloc(count, sizeof *y);

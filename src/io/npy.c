@@ -146,10 +146,14 @@ al_status al_array_create(al_array *out, al_dtype dtype, int rank, const size_t 
                             "more than this machine can address",
                             al_dtype_descr(dtype), text, shape_bytes_approx(rank, shape, esize));
     }
+    shape_text(rank, shape, text, sizeof text);
+    al_status st = al_memory_check((double)bytes, err, "a %s array of shape %s",
+                                   al_dtype_descr(dtype), text);
+    if (st != AL_OK)
+        return st;
     /* one byte for an empty array, so that data is never NULL on success */
     void *data = calloc(bytes ? bytes : 1, 1);
     if (!data) {
-        shape_text(rank, shape, text, sizeof text);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory: a %s array of shape %s needs %zu bytes",
                             al_dtype_descr(dtype), text, bytes);
     }

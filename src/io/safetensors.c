@@ -436,8 +436,15 @@ static al_status parse_entry(const char *name, const json_t *v, size_t data_len,
     char text[SHAPE_TEXT_BYTES];
     shape_text(e->rank, e->shape, text, sizeof text);
     size_t count = 0, bytes = 0;
-    if (!shape_bytes(e->rank, e->shape, al_dtype_size(e->dtype), &count, &bytes))
-        return malformed(err, "tensor '%s': shape %s is absurd: its size overflows", shown, text);
+    if (!shape_bytes(e->rank, e->shape, al_dtype_size(e->dtype), &count, &bytes)) {
+        double need = (double)al_dtype_size(e->dtype);
+        for (int i = 0; i < e->rank; i++)
+            need *= (double)e->shape[i];
+        return malformed(err, "tensor '%s': shape %s is absurd: as %s it would need %.4g bytes, "
+                         "but data_offsets [%zu, %zu] hold %zu", shown, text,
+                         al_safetensors_dtype_name(e->dtype), need, e->begin, e->end,
+                         e->end - e->begin);
+    }
     if (bytes != e->end - e->begin)
         return malformed(err, "tensor '%s': shape %s of %s needs %zu bytes, but data_offsets "
                          "[%zu, %zu] hold %zu", shown, text, al_safetensors_dtype_name(e->dtype),

@@ -221,6 +221,34 @@ static al_status add_ref(al_net *net, al_param_ref *list, int *count, int index,
     return AL_OK;
 }
 
+/* The parameters, their gradients and BatchNorm's buffers are checked
+ * against the machine's memory before any is allocated, so an absurd spec is
+ * refused with its size rather than failing (or being OOM-killed) midway. */
+static al_status check_param_memory(const al_net *net, al_error *err)
+{
+    double total = 0, count = 0, largest = -1;
+    int big = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const al_layer *l = &net->layers[i];
+        double params = 0, other = 0;
+        if (l->kind == AL_LAYER_LINEAR)
+            params = (double)l->in * (double)l->out + (l->has_bias ? (double)l->out : 0);
+        else if (l->kind == AL_LAYER_BATCHNORM)
+            params = 2.0 * (double)l->out, other = 3.0 * (double)l->out;
+        else if (l->kind == AL_LAYER_ACTIVATION)
+            params = (double)al_act_weight_count(&l->act);
+        double bytes = sizeof(float) * (2 * params + other);
+        count += params;
+        total += bytes;
+        if (bytes > largest) {
+            largest = bytes;
+            big = i;
+        }
+    }
+    return al_memory_check(total, err, "the model's %.0f parameters and their gradients (most of "
+                           "them in %s)", count, net->layers[big].module);
+}
+
 /* Widths, parameter storage and the parameter list, once the modules are read. */
 static al_status finish(al_net *net, const al_spec *spec, al_error *err)
 {
@@ -244,6 +272,9 @@ static al_status finish(al_net *net, const al_spec *spec, al_error *err)
         }
         slots += 4;
     }
+    al_status st = check_param_memory(net, err);
+    if (st != AL_OK)
+        return st;
     net->names = calloc((size_t)slots, sizeof *net->names);
     net->params = calloc((size_t)slots, sizeof *net->params);
     net->buffers = calloc((size_t)slots, sizeof *net->buffers);
@@ -385,6 +416,18 @@ al_status al_net_prepare(al_net *net, size_t batch, al_error *err)
         return al_error_set(err, AL_ERR_INVALID, "batch size must be at least 1");
     if (batch <= net->capacity)
         return AL_OK;
+    /* every layer's output and its gradient, the input's gradient, and the
+     * masks of Dropout and BatchNorm */
+    double floats = (double)batch * (double)al_net_in_features(net);
+    for (int i = 0; i < net->n_layers; i++) {
+        const al_layer *l = &net->layers[i];
+        int extra = l->kind == AL_LAYER_DROPOUT || l->kind == AL_LAYER_BATCHNORM;
+        floats += (2.0 + extra) * (double)batch * (double)l->out;
+    }
+    al_status st = al_memory_check(floats * sizeof(float), err, "batch size %zu: the layers' outputs "
+                                   "and their gradients", batch);
+    if (st != AL_OK)
+        return st;
     free_buffers(net);
     net->out = calloc((size_t)net->n_layers, sizeof *net->out);
     net->gout = calloc((size_t)net->n_layers, sizeof *net->gout);

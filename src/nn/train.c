@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "actlab/loss.h"
 #include "actlab/safetensors.h"
@@ -399,16 +400,23 @@ void al_eval_result_free(al_eval_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static void log_epoch(FILE *log, const al_train_progress *p)
+/* One record per epoch, written whole or not at all: when a write fails
+ * (full disk, file-size limit) the log is cut back to its last whole record
+ * and the run stops with the reason. The stream is unbuffered (see its
+ * fopen), so nothing is left for fclose to write afterwards. */
+static al_status log_epoch(FILE *log, const char *path, const al_train_progress *p, al_error *err)
 {
     if (!log)
-        return;
-    fprintf(log, "{\"epoch\": %ld, \"step\": %ld, \"train_loss\": %.9g, \"train_accuracy\": %.6f, "
-            "\"lr\": %.9g, \"seconds\": %.3f", p->epoch, p->step, p->loss, p->accuracy, p->lr, p->seconds);
+        return AL_OK;
+    char record[512];
+    int n = snprintf(record, sizeof record, "{\"epoch\": %ld, \"step\": %ld, \"train_loss\": %.9g, "
+                     "\"train_accuracy\": %.6f, \"lr\": %.9g, \"seconds\": %.3f", p->epoch, p->step,
+                     p->loss, p->accuracy, p->lr, p->seconds);
     if (!isnan(p->test_loss))
-        fprintf(log, ", \"test_loss\": %.9g, \"test_accuracy\": %.6f", p->test_loss, p->test_accuracy);
-    fprintf(log, "}\n");
-    fflush(log);
+        n += snprintf(record + n, sizeof record - (size_t)n, ", \"test_loss\": %.9g, \"test_accuracy\": %.6f",
+                      p->test_loss, p->test_accuracy);
+    n += snprintf(record + n, sizeof record - (size_t)n, "}\n");
+    return al_file_append_whole(log, path, record, (size_t)n, err);
 }
 
 typedef struct loop {
@@ -520,6 +528,8 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
         l.log = fopen(o->log_path, step > 0 ? "a" : "w");
         if (!l.log)
             st = al_error_set(err, AL_ERR_IO, "cannot write the log '%s': %s", o->log_path, strerror(errno));
+        else
+            setvbuf(l.log, NULL, _IONBF, 0);
     }
     al_train_progress p;
     memset(&p, 0, sizeof p);
@@ -619,7 +629,9 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             al_eval_result_free(&r);
         }
         p.epoch_end = 1;
-        log_epoch(l.log, &p);
+        st = log_epoch(l.log, o->log_path, &p, err);
+        if (st != AL_OK)
+            break;
         /* --steps may end training inside an epoch: then the checkpoint keeps
          * that position, so a longer --steps resumes at the right batch */
         position boundary = {epoch + 1, step, 0, 0, 0};

@@ -6,10 +6,13 @@
  * record. */
 #include "actlab/probe.h"
 
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "actlab/util.h"
 
 typedef struct layer_state {
     float *max_abs;           /* per unit: max |f'| since the epoch began (activation layers) */
@@ -25,7 +28,8 @@ struct al_probe {
     al_probe_options o;
     int n_layers;
     layer_state *layers;
-    FILE *log;
+    FILE *log;                /* unbuffered: each point is one whole write */
+    char *log_path;
     float *ones, *deriv;      /* scratch of `scratch` floats */
     size_t scratch;
     float *before;            /* parameter values before the update, at a probe point */
@@ -56,6 +60,7 @@ void al_probe_free(al_probe *p)
     free(p->layers);
     if (p->log)
         fclose(p->log);
+    free(p->log_path);
     free(p->ones);
     free(p->deriv);
     free(p->before);
@@ -114,7 +119,10 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
     }
     if (options && options->log_path) {
         p->log = fopen(options->log_path, options->append ? "a" : "w");
-        if (!p->log) {
+        p->log_path = strdup(options->log_path);
+        if (p->log)
+            setvbuf(p->log, NULL, _IONBF, 0);
+        if (!p->log || !p->log_path) {
             int e = errno;
             al_probe_free(p);
             return al_error_set(err, AL_ERR_IO, "cannot write the probe log '%s': %s (choose a writable "
@@ -378,6 +386,11 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
     p->pending = 0;
     int np;
     const al_param_ref *params = al_net_params(net, &np);
+    char *text = NULL;
+    size_t text_size = 0;
+    FILE *lines = p->log ? open_memstream(&text, &text_size) : NULL;
+    if (p->log && !lines)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory writing the probe log");
     for (int i = 0; i < p->n_layers; i++) {
         layer_state *s = &p->layers[i];
         al_probe_record *r = &p->current[i];
@@ -396,21 +409,30 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
         if (info.kind == AL_LAYER_ACTIVATION && info.act->id == AL_ACT_PRELU && s->n_params == 1)
             slope_stats(&params[s->param_index[0]], r);
         al_status st = store(p, r, err);
-        if (st != AL_OK)
+        if (st != AL_OK) {
+            if (lines)
+                fclose(lines);
+            free(text);
             return st;
+        }
         if (r->epoch_end) {
             s->last_epoch_record = (long)p->n_records - 1;
             if (s->max_abs)
                 memset(s->max_abs, 0, r->units * sizeof(float));
         }
-        if (p->log) {
-            al_probe_record_write_json(r, info.module, p->log);
-            fputc('\n', p->log);
+        if (lines) {
+            al_probe_record_write_json(r, info.module, lines);
+            fputc('\n', lines);
         }
     }
-    if (p->log && fflush(p->log) != 0)
-        return al_error_set(err, AL_ERR_IO, "cannot write the probe log: %s", strerror(errno));
-    return AL_OK;
+    if (!lines)
+        return AL_OK;
+    /* the point's records go out in one write, or not at all */
+    fclose(lines);
+    al_status st = text ? al_file_append_whole(p->log, p->log_path, text, text_size, err)
+                        : al_error_set(err, AL_ERR_NOMEM, "out of memory writing the probe log");
+    free(text);
+    return st;
 }
 
 const al_probe_record *al_probe_records(const al_probe *p, size_t *count)
