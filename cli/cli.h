@@ -24,6 +24,12 @@ int cmd_predict(int argc, char **argv);
 /* `actlab gradcheck --model SPEC ...` */
 int cmd_gradcheck(int argc, char **argv);
 
+/* `actlab compare --acts LIST ...` */
+int cmd_compare(int argc, char **argv);
+
+/* Loads X.npy,Y.npy | IMAGES,LABELS (IDX) | FILE.csv[:LABEL]. */
+al_status cli_load_data(const char *spec, al_dataset **out, al_error *err);
+
 /* Prints "actlab <cmd>: <message>" for err to stderr and returns 1 (or 2 for
  * usage errors, AL_ERR_INVALID). */
 int cli_fail(const char *cmd, const al_error *err);

@@ -92,8 +92,8 @@ static int model_text(const char *cmd, const char *arg, char **owned, const char
     return 0;
 }
 
-/* Loads DATA as documented in the usage. */
-static al_status load_data(const char *spec, al_dataset **out, al_error *err)
+/* Loads DATA as documented in the usage (declared in cli.h). */
+al_status cli_load_data(const char *spec, al_dataset **out, al_error *err)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", spec);
@@ -132,11 +132,11 @@ static int load_datasets(const char *cmd, const train_args *a, al_dataset **trai
             al_dataset_load_fashion_mnist(NULL, AL_DATA_TEST, test, &err) != AL_OK)
             return cli_fail(cmd, &err);
     } else {
-        if (load_data(a->train, train, &err) != AL_OK) {
+        if (cli_load_data(a->train, train, &err) != AL_OK) {
             fprintf(stderr, "actlab %s: --train %s: %s\n", cmd, a->train, err.message);
             return 1;
         }
-        if (a->test && load_data(a->test, test, &err) != AL_OK) {
+        if (a->test && cli_load_data(a->test, test, &err) != AL_OK) {
             fprintf(stderr, "actlab %s: --test %s: %s\n", cmd, a->test, err.message);
             return 1;
         }

@@ -22,6 +22,7 @@ static const char usage[] =
     "  eval --model SPEC ...    loss, accuracy, per-class accuracy, confusion matrix\n"
     "  predict --model SPEC ... class probabilities for the rows of an NPY file\n"
     "  gradcheck --model SPEC   check the model's derivatives against float64 differences\n"
+    "  compare --acts LIST ...  train arms x seeds in parallel; statistics against a baseline\n"
     "\n"
     "Run `actlab <command> --help` for a command's options.\n"
     "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the activation kernels'\n"
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "eval") == 0)
         return cmd_eval(argc - 2, argv + 2);
     if (strcmp(argv[1], "gradcheck") == 0) return cmd_gradcheck(argc - 2, argv + 2);
+    if (strcmp(argv[1], "compare") == 0)
+        return cmd_compare(argc - 2, argv + 2);
     if (strcmp(argv[1], "predict") == 0)
         return cmd_predict(argc - 2, argv + 2);
     fprintf(stderr, "actlab: unknown command '%s'\n\n%s", argv[1], usage);

@@ -1,0 +1,392 @@
+/* `actlab compare`: one model template under several arms x K seeds. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actlab/compare.h"
+#include "actlab/report.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: actlab compare --acts LIST [factors] [options]\n"
+    "Trains one model under several arms, each over K seeds, in parallel worker processes,\n"
+    "and prints per arm: final test accuracy (mean, 95% CI), the difference to the baseline\n"
+    "arm (Welch CI) with an exact permutation p-value (Holm-corrected), best epoch, epochs\n"
+    "and seconds to --target, final dead-unit fraction, first/last-layer gradient ratio.\n"
+    "Finished jobs are kept in --out DIR and skipped by a re-run.\n"
+    "arms (the cartesian product of the lists given):\n"
+    "  --acts 'ReLU(),LeakyReLU(),ELU()'  activations (required; '()' may be left out)\n"
+    "  --inits pytorch,kaiming-normal      init schemes      --bn off,on   BatchNorm before each activation\n"
+    "  --kinks 0,0.5,1                     kink= for activations that have a kink\n"
+    "  --lrs 0.1,0.01                      learning rates    --depths 1,2,4  hidden layers\n"
+    "model:\n"
+    "  --width N (128)          hidden width of the built-in MLP (input and classes from the data)\n"
+    "  --model SPEC             a template instead, with {act} where the activation goes\n"
+    "data:\n"
+    "  --data fashion-mnist | --train DATA --test DATA   (as for `actlab train`)\n"
+    "  --subset N               use the first N training rows   --standardize\n"
+    "training:\n"
+    "  --seeds K (5)  --epochs N (5)  --batch N (128)  --opt sgd|adam|adamw|rmsprop  --lr X (0.05)\n"
+    "  --momentum X (0.9 for sgd)  --weight-decay X\n"
+    "output:\n"
+    "  --out DIR (actlab-compare)  job results, compare.json and compare.csv\n"
+    "  --baseline N|NAME (0)   the arm others are tested against\n"
+    "  --target ACC            test accuracy whose time to reach is reported (censored if never)\n"
+    "  --jobs N (cores)        worker processes   --report DIR  an HTML report   --quiet\n";
+
+#define MAX_ITEMS 64
+
+/* Splits a comma list at parenthesis depth 0 into items (in place). */
+static int split(char *text, char **items, int max)
+{
+    int n = 0, depth = 0;
+    char *start = text;
+    for (char *s = text;; s++) {
+        if (*s == '(')
+            depth++;
+        else if (*s == ')')
+            depth--;
+        if ((*s == ',' && depth == 0) || *s == '\0') {
+            int end = *s == '\0';
+            *s = '\0';
+            while (*start == ' ')
+                start++;
+            if (*start && n < max)
+                items[n++] = start;
+            if (end)
+                break;
+            start = s + 1;
+        }
+    }
+    return n;
+}
+
+static int parse_doubles(const char *flag, char *text, double *out, size_t *n)
+{
+    char *items[MAX_ITEMS];
+    int k = split(text, items, MAX_ITEMS);
+    for (int i = 0; i < k; i++) {
+        char *end;
+        errno = 0;
+        out[i] = strtod(items[i], &end);
+        if (errno || *end || end == items[i] || !isfinite(out[i]))
+            return cli_usage_error("compare", "%s takes a comma-separated list of numbers, got '%s'", flag, items[i]);
+    }
+    *n = (size_t)k;
+    return k > 0 ? 0 : cli_usage_error("compare", "%s needs at least one value", flag);
+}
+
+static int parse_count(const char *flag, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || *end || end == v || x < lo || x > hi)
+        return cli_usage_error("compare", "%s takes an integer in [%ld, %ld], got '%s'", flag, lo, hi, v);
+    *out = x;
+    return 0;
+}
+
+typedef struct compare_args {
+    char *acts_text, *acts_items[MAX_ITEMS], act_buf[MAX_ITEMS][256];
+    const char *acts[MAX_ITEMS];
+    al_init_scheme inits[MAX_ITEMS];
+    int bn[MAX_ITEMS], depths[MAX_ITEMS];
+    double kinks[MAX_ITEMS], lrs[MAX_ITEMS];
+    const char *data, *train, *test, *report, *baseline;
+    long subset, width;
+    int standardize;
+} compare_args;
+
+/* Loads train and test data (with --subset and --standardize). */
+static int load(const compare_args *a, al_dataset **train, al_dataset **test)
+{
+    al_error err = {0};
+    al_status st;
+    if (a->data) {
+        if (strcmp(a->data, "fashion-mnist") != 0)
+            return cli_usage_error("compare", "--data takes 'fashion-mnist'; other data go in --train/--test");
+        st = al_dataset_load_fashion_mnist(NULL, AL_DATA_TRAIN, train, &err);
+        if (st == AL_OK)
+            st = al_dataset_load_fashion_mnist(NULL, AL_DATA_TEST, test, &err);
+    } else {
+        if (!a->test)
+            return cli_usage_error("compare", "--train needs --test DATA (accuracy is measured on it)");
+        st = cli_load_data(a->train, train, &err);
+        if (st == AL_OK)
+            st = cli_load_data(a->test, test, &err);
+    }
+    if (st == AL_OK && a->subset > 0 && (size_t)a->subset < al_dataset_count(*train)) {
+        al_dataset *head = NULL, *rest = NULL;
+        st = al_dataset_split(*train, al_dataset_count(*train) - (size_t)a->subset, AL_SPLIT_LAST, 0, &head, &rest,
+                              &err);
+        if (st == AL_OK) {
+            al_dataset_free(*train);
+            al_dataset_free(rest);
+            *train = head;
+        }
+    }
+    if (st == AL_OK && a->standardize) {
+        al_feature_stats fs;
+        st = al_feature_stats_compute(*train, AL_STANDARDIZE_GLOBAL, &fs, &err);
+        if (st == AL_OK) {
+            st = al_dataset_standardize(*train, &fs, &err);
+            if (st == AL_OK)
+                st = al_dataset_standardize(*test, &fs, &err);
+            al_feature_stats_free(&fs);
+        }
+    }
+    return st == AL_OK ? 0 : cli_fail("compare", &err);
+}
+
+/* A chart of mean test accuracy per epoch with 95 % bands, one series per arm. */
+static al_status curves_chart(const al_compare *c, long epochs, size_t seeds, al_chart **out, al_error *err)
+{
+    al_status st = al_chart_create("Test accuracy by epoch (mean, 95% CI over seeds)", "epoch", "test accuracy",
+                                   720, 400, out, err);
+    double xs[1024], mean[1024], lo[1024], hi[1024], v[256];
+    size_t E = (size_t)epochs < 1024 ? (size_t)epochs : 1024;
+    for (size_t arm = 0; st == AL_OK && arm < al_compare_arm_count(c); arm++) {
+        for (size_t e = 0; e < E; e++) {
+            size_t n = 0;
+            for (size_t s = 0; s < seeds && n < 256; s++) {
+                const al_job_result *r = al_compare_job(c, arm, s);
+                if (r->done)
+                    v[n++] = r->test_acc[e];
+            }
+            xs[e] = (double)(e + 1);
+            mean[e] = lo[e] = hi[e] = NAN;
+            if (n >= 2)
+                al_stats_mean_ci(v, n, 0.95, &mean[e], &lo[e], &hi[e], NULL);
+            else if (n == 1)
+                mean[e] = lo[e] = hi[e] = v[0];
+        }
+        st = al_chart_add_band(*out, E, xs, lo, hi, al_chart_palette(arm), err);
+        if (st == AL_OK)
+            st = al_chart_add_series(*out, al_compare_arm(c, arm)->name, E, xs, mean, al_chart_palette(arm), err);
+    }
+    return st;
+}
+
+static al_status write_report(const al_compare *c, const al_compare_options *o, const char *dir, al_error *err)
+{
+    al_report *r = NULL;
+    al_chart *chart = NULL;
+    al_status st = al_report_create("actlab compare", &r, err);
+    if (st == AL_OK)
+        st = al_report_section(r, "compare", "Comparison", err);
+    /* the table, from the same numbers as the terminal's */
+    size_t n = al_compare_arm_count(c), cols = 6;
+    const char *header[6] = {"arm", "seeds", "test accuracy (95% CI)", "vs baseline (95% CI)", "p (Holm)", "dead"};
+    char (*cells)[300] = calloc(n * cols, sizeof *cells);
+    const char **ptrs = calloc(n * cols, sizeof *ptrs);
+    if (st == AL_OK && (!cells || !ptrs))
+        st = al_error_set(err, AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == AL_OK && i < n; i++) {
+        const al_arm_summary *S = al_compare_summary(c, i);
+        char(*row)[300] = cells + i * cols;
+        snprintf(row[0], 300, "%s", al_compare_arm(c, i)->name);
+        snprintf(row[1], 300, "%zu/%zu", S->ok, o->seeds);
+        snprintf(row[2], 300, "%.4f [%.4f, %.4f]", S->acc_mean, S->acc_lo, S->acc_hi);
+        if (i == o->baseline)
+            snprintf(row[3], 300, "baseline");
+        else
+            snprintf(row[3], 300, "%+.4f [%+.4f, %+.4f]", S->diff, S->diff_lo, S->diff_hi);
+        snprintf(row[4], 300, isfinite(S->p) ? "%.3g (%.3g)" : "-", S->p, S->p_holm);
+        snprintf(row[5], 300, "%.3f", S->dead_final);
+        for (size_t k = 0; k < cols; k++)
+            ptrs[i * cols + k] = row[k];
+    }
+    if (st == AL_OK)
+        st = al_report_table(r, "Per arm, over the seeds", cols, header, n, ptrs, NULL, NULL, err);
+    if (st == AL_OK)
+        st = curves_chart(c, o->epochs, o->seeds, &chart, err);
+    if (st == AL_OK)
+        st = al_report_chart(r, chart, "Learning curves: mean test accuracy with 95% confidence bands", err);
+    if (st == AL_OK)
+        st = al_report_write(r, dir, err);
+    al_chart_free(chart);
+    free(cells);
+    free(ptrs);
+    al_report_free(r);
+    return st;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    const char *cmd = "compare";
+    static compare_args a; /* large; one per process */
+    memset(&a, 0, sizeof a);
+    al_compare_options o = al_compare_options_default();
+    al_compare_factors f;
+    memset(&f, 0, sizeof f);
+    o.dir = "actlab-compare";
+    a.width = 128;
+    const char *opt_name = NULL;
+    double lr = NAN, momentum = NAN, wd = NAN;
+    for (int i = 0; i < argc; i++) {
+        const char *flag = argv[i];
+        if (cli_is_help(flag)) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (strcmp(flag, "--quiet") == 0) { o.quiet = 1; continue; }
+        if (strcmp(flag, "--standardize") == 0) { a.standardize = 1; continue; }
+        if (strncmp(flag, "--", 2) != 0)
+            return cli_usage_error(cmd, "unexpected argument '%s'", flag);
+        if (i + 1 >= argc)
+            return cli_usage_error(cmd, "%s needs a value", flag);
+        char *v = argv[++i];
+        long x = 0;
+        int rc = 0;
+        size_t n = 0;
+        if (strcmp(flag, "--acts") == 0) {
+            f.n_acts = (size_t)split(v, a.acts_items, MAX_ITEMS);
+            for (size_t k = 0; k < f.n_acts; k++) {
+                snprintf(a.act_buf[k], sizeof a.act_buf[k], strchr(a.acts_items[k], '(') ? "%s" : "%s()",
+                         a.acts_items[k]);
+                a.acts[k] = a.act_buf[k];
+            }
+            f.acts = a.acts;
+        } else if (strcmp(flag, "--inits") == 0) {
+            char *items[MAX_ITEMS];
+            int k = split(v, items, MAX_ITEMS);
+            for (int j = 0; j < k; j++) {
+                al_error err = {0};
+                if (al_init_scheme_parse(items[j], &a.inits[j], &err) != AL_OK)
+                    return cli_usage_error(cmd, "--inits: %s", err.message);
+            }
+            f.inits = a.inits;
+            f.n_inits = (size_t)k;
+        } else if (strcmp(flag, "--bn") == 0) {
+            char *items[MAX_ITEMS];
+            int k = split(v, items, MAX_ITEMS);
+            for (int j = 0; j < k; j++) {
+                if (strcmp(items[j], "on") && strcmp(items[j], "off"))
+                    return cli_usage_error(cmd, "--bn takes 'off', 'on' or 'off,on', got '%s'", items[j]);
+                a.bn[j] = strcmp(items[j], "on") == 0;
+            }
+            f.batchnorm = a.bn;
+            f.n_batchnorm = (size_t)k;
+        } else if (strcmp(flag, "--kinks") == 0) {
+            rc = parse_doubles(flag, v, a.kinks, &f.n_kinks);
+            f.kinks = a.kinks;
+        } else if (strcmp(flag, "--lrs") == 0) {
+            rc = parse_doubles(flag, v, a.lrs, &f.n_lrs);
+            f.lrs = a.lrs;
+        } else if (strcmp(flag, "--depths") == 0) {
+            double d[MAX_ITEMS];
+            rc = parse_doubles(flag, v, d, &n);
+            for (size_t j = 0; !rc && j < n; j++) {
+                if (d[j] < 1 || d[j] > 256 || d[j] != floor(d[j]))
+                    return cli_usage_error(cmd, "--depths takes whole numbers from 1 to 256, got %g", d[j]);
+                a.depths[j] = (int)d[j];
+            }
+            f.depths = a.depths;
+            f.n_depths = n;
+        } else if (strcmp(flag, "--model") == 0) f.template_spec = v;
+        else if (strcmp(flag, "--data") == 0) a.data = v;
+        else if (strcmp(flag, "--train") == 0) a.train = v;
+        else if (strcmp(flag, "--test") == 0) a.test = v;
+        else if (strcmp(flag, "--out") == 0) o.dir = v;
+        else if (strcmp(flag, "--report") == 0) a.report = v;
+        else if (strcmp(flag, "--baseline") == 0) a.baseline = v;
+        else if (strcmp(flag, "--opt") == 0) opt_name = v;
+        else if (strcmp(flag, "--width") == 0) rc = parse_count(flag, v, 1, 1 << 20, &a.width);
+        else if (strcmp(flag, "--subset") == 0) rc = parse_count(flag, v, 1, 1L << 40, &a.subset);
+        else if (strcmp(flag, "--seeds") == 0) { rc = parse_count(flag, v, 2, 1000, &x); o.seeds = (size_t)x; }
+        else if (strcmp(flag, "--epochs") == 0) { rc = parse_count(flag, v, 1, 100000, &x); o.epochs = x; }
+        else if (strcmp(flag, "--batch") == 0) { rc = parse_count(flag, v, 1, 1 << 20, &x); o.batch = (size_t)x; }
+        else if (strcmp(flag, "--jobs") == 0) { rc = parse_count(flag, v, 1, 1024, &x); o.jobs = (int)x; }
+        else if (strcmp(flag, "--lr") == 0) rc = parse_doubles(flag, v, &lr, &n);
+        else if (strcmp(flag, "--momentum") == 0) rc = parse_doubles(flag, v, &momentum, &n);
+        else if (strcmp(flag, "--weight-decay") == 0) rc = parse_doubles(flag, v, &wd, &n);
+        else if (strcmp(flag, "--target") == 0) {
+            rc = parse_doubles(flag, v, &o.target, &n);
+            if (!rc && (o.target <= 0 || o.target > 1))
+                return cli_usage_error(cmd, "--target is a test accuracy in (0, 1], got %g", o.target);
+        } else
+            return cli_usage_error(cmd, "unknown option '%s'", flag);
+        if (rc)
+            return rc;
+    }
+    if (f.n_acts == 0)
+        return cli_usage_error(cmd, "--acts LIST is required, e.g. --acts 'ReLU(),LeakyReLU(),ELU()'");
+    if (!a.data && !a.train)
+        return cli_usage_error(cmd, "give --data fashion-mnist or --train DATA --test DATA");
+    al_error err = {0};
+    for (size_t k = 0; k < f.n_acts; k++) { /* before the data load, which takes seconds */
+        al_act check;
+        if (al_act_parse(f.acts[k], &check, &err) != AL_OK)
+            return cli_usage_error(cmd, "--acts '%s': %s", f.acts[k], err.message);
+    }
+    al_optim_kind kind = AL_OPT_SGD;
+    if (opt_name && al_optim_parse_kind(opt_name, &kind, &err) != AL_OK)
+        return cli_usage_error(cmd, "--opt: %s", err.message);
+    if (opt_name) {
+        o.optim = al_optim_options_for(kind);
+        if (kind == AL_OPT_SGD) {
+            o.optim.lr = 0.05;
+            o.optim.momentum = 0.9;
+        }
+    }
+    if (!isnan(lr)) o.optim.lr = lr;
+    if (!isnan(momentum)) o.optim.momentum = momentum;
+    if (!isnan(wd)) o.optim.weight_decay = wd;
+    al_dataset *train = NULL, *test = NULL;
+    int rc = load(&a, &train, &test);
+    al_compare *c = NULL;
+    if (rc == 0) {
+        f.in = al_dataset_features(train);
+        f.width = (size_t)a.width;
+        f.classes = (size_t)al_dataset_classes(train);
+        if (al_compare_create(&f, &o, &c, &err) != AL_OK)
+            rc = cli_fail(cmd, &err);
+    }
+    if (rc == 0 && a.baseline) {
+        char *end;
+        long b = strtol(a.baseline, &end, 10);
+        size_t found = al_compare_arm_count(c);
+        if (*end == '\0' && end != a.baseline && b >= 0)
+            found = (size_t)b;
+        else
+            for (size_t i = 0; i < al_compare_arm_count(c); i++)
+                if (strcmp(al_compare_arm(c, i)->name, a.baseline) == 0)
+                    found = i;
+        if (found >= al_compare_arm_count(c)) {
+            fprintf(stderr, "actlab compare: --baseline '%s' is not an arm; the arms are:\n", a.baseline);
+            for (size_t i = 0; i < al_compare_arm_count(c); i++)
+                fprintf(stderr, "  %zu: %s\n", i, al_compare_arm(c, i)->name);
+            rc = 2;
+        } else {
+            /* recreate with the baseline set (arms are cheap to build) */
+            al_compare_free(c);
+            c = NULL;
+            o.baseline = found;
+            if (al_compare_create(&f, &o, &c, &err) != AL_OK)
+                rc = cli_fail(cmd, &err);
+        }
+    }
+    if (rc == 0 && al_compare_run(c, train, test, &err) != AL_OK)
+        rc = cli_fail(cmd, &err);
+    if (rc == 0) {
+        al_compare_print_table(c, stdout);
+        if (al_compare_write(c, &err) != AL_OK)
+            rc = cli_fail(cmd, &err);
+        else if (!o.quiet)
+            fprintf(stderr, "results: %s/compare.json and %s/compare.csv\n", o.dir, o.dir);
+    }
+    if (rc == 0 && a.report) {
+        char url[4200];
+        if (write_report(c, &o, a.report, &err) != AL_OK)
+            rc = cli_fail(cmd, &err);
+        else if (al_report_url(a.report, url, sizeof url, &err) == AL_OK)
+            fprintf(stderr, "report: %s\n", url);
+    }
+    al_compare_free(c);
+    al_dataset_free(train);
+    al_dataset_free(test);
+    return rc;
+}

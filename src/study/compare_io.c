@@ -1,0 +1,298 @@
+/* The compare runner's files: one JSON file per finished job (so a re-run
+ * skips it), DIR/compare.json and DIR/compare.csv, and the markdown table. */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actlab/util.h"
+#include "study/compare_internal.h"
+
+void al_compare_job_path(const al_compare *c, size_t arm, size_t s, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/jobs/a%03zu-s%03zu.json", c->dir, arm, s);
+}
+
+void al_compare_job_key(const al_compare *c, size_t arm, size_t s, char *buf, size_t size)
+{
+    const al_arm *a = &c->arms[arm];
+    const al_optim_options *o = &c->o.optim;
+    snprintf(buf, size, "%s | init %s | lr %.9g | %s momentum %.9g wd %.9g | epochs %ld batch %zu seed %llu | "
+             "probe %ld", a->spec, al_init_scheme_name(a->init), a->lr, al_optim_kind_name(o->kind), o->momentum,
+             o->weight_decay, c->o.epochs, c->o.batch, (unsigned long long)(c->o.first_seed + s),
+             c->o.probe_every);
+}
+
+/* The arrays of a result, in one table so allocation, JSON and freeing agree. */
+typedef struct field {
+    const char *name;
+    size_t offset;            /* of the double * in al_job_result */
+    int shape;                /* 0: epochs; 1: epochs x layers; 2: layers; 3: layers x bins */
+} field;
+
+#define F(name, shape) {#name, offsetof(al_job_result, name), shape}
+static const field fields[] = {
+    F(train_loss, 0), F(test_loss, 0), F(test_acc, 0), F(seconds, 0), F(dead, 0),
+    F(act_mean, 1), F(grad_norm, 1), F(dead_layer, 1), F(weight_grad, 1), F(slope_mean, 1),
+    F(hist, 3), F(deriv_zero, 2), F(deriv_one, 2), F(kink_hits, 2), F(preacts_seen, 2),
+};
+#undef F
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+static double **slot(al_job_result *r, size_t i) { return (double **)(void *)((char *)r + fields[i].offset); }
+
+static size_t field_len(const al_job_result *r, size_t i)
+{
+    size_t E = (size_t)r->epochs, L = (size_t)r->layers;
+    switch (fields[i].shape) {
+    case 0: return E;
+    case 1: return E * L;
+    case 2: return L;
+    default: return L * AL_PROBE_MAX_BINS;
+    }
+}
+
+al_status al_job_result_alloc(al_job_result *r, long epochs, int layers, al_error *err)
+{
+    r->epochs = epochs;
+    r->layers = layers;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        size_t n = field_len(r, i);
+        double *v = malloc((n ? n : 1) * sizeof *v);
+        if (!v)
+            return al_error_set(err, AL_ERR_NOMEM, "out of memory for a job's results");
+        for (size_t k = 0; k < n; k++)
+            v[k] = NAN;
+        *slot(r, i) = v;
+    }
+    return AL_OK;
+}
+
+void al_job_result_free(al_job_result *r)
+{
+    for (size_t i = 0; i < N_FIELDS; i++)
+        free(*slot(r, i));
+    memset(r, 0, sizeof *r);
+}
+
+static json_t *number(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *numbers(const double *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, number(v[i]));
+    return a;
+}
+
+static json_t *job_json(const al_compare *c, const al_job_result *r)
+{
+    char key[4096];
+    al_compare_job_key(c, r->arm, r->seed_index, key, sizeof key);
+    json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:b, s:s, s:I, s:I, s:i, s:f, s:f}", "key", key, "arm",
+                          (json_int_t)r->arm, "seed_index", (json_int_t)r->seed_index, "seed", (json_int_t)r->seed,
+                          "done", r->done, "error", r->error, "epochs", (json_int_t)r->epochs, "layers",
+                          (json_int_t)r->layers, "bins", r->bins, "bin_lo", r->bin_lo, "bin_hi", r->bin_hi);
+    for (size_t i = 0; j && i < N_FIELDS; i++)
+        json_object_set_new(j, fields[i].name, numbers(*slot((al_job_result *)r, i), field_len(r, i)));
+    return j;
+}
+
+static al_status write_json(const char *path, json_t *j, al_error *err)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    json_decref(j);
+    if (!text)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory writing '%s'", path);
+    al_status st = al_file_write_atomic(path, text, strlen(text), err);
+    free(text);
+    return st;
+}
+
+al_status al_compare_job_save(const al_compare *c, const al_job_result *r, al_error *err)
+{
+    char path[4200];
+    al_compare_job_path(c, r->arm, r->seed_index, path, sizeof path);
+    return write_json(path, job_json(c, r), err);
+}
+
+int al_compare_job_load(const al_compare *c, size_t arm, size_t s, al_job_result *r)
+{
+    char path[4200], key[4096];
+    al_compare_job_path(c, arm, s, path, sizeof path);
+    json_t *j = json_load_file(path, 0, NULL);
+    if (!j)
+        return 0;
+    al_compare_job_key(c, arm, s, key, sizeof key);
+    const char *k = json_string_value(json_object_get(j, "key"));
+    json_int_t epochs = json_integer_value(json_object_get(j, "epochs"));
+    json_int_t layers = json_integer_value(json_object_get(j, "layers"));
+    int ok = k && strcmp(k, key) == 0 && json_is_true(json_object_get(j, "done")) && epochs == c->o.epochs &&
+             layers > 0 && layers <= 100000;
+    al_job_result_free(r);
+    if (ok && al_job_result_alloc(r, (long)epochs, (int)layers, NULL) != AL_OK)
+        ok = 0;
+    for (size_t i = 0; ok && i < N_FIELDS; i++) {
+        json_t *a = json_object_get(j, fields[i].name);
+        size_t n = field_len(r, i);
+        if (!json_is_array(a) || json_array_size(a) != n) {
+            ok = 0;
+            break;
+        }
+        double *v = *slot(r, i);
+        for (size_t e = 0; e < n; e++) {
+            json_t *x = json_array_get(a, e);
+            v[e] = json_is_number(x) ? json_number_value(x) : NAN;
+        }
+    }
+    if (ok) {
+        r->arm = arm;
+        r->seed_index = s;
+        r->seed = c->o.first_seed + s;
+        r->done = 1;
+        r->bins = (int)json_integer_value(json_object_get(j, "bins"));
+        r->bin_lo = json_number_value(json_object_get(j, "bin_lo"));
+        r->bin_hi = json_number_value(json_object_get(j, "bin_hi"));
+        if (r->bins < 0 || r->bins > AL_PROBE_MAX_BINS)
+            r->bins = 0;
+    } else
+        al_job_result_free(r);
+    json_decref(j);
+    return ok;
+}
+
+/* ---- the results ---- */
+
+static void fmt(char *buf, size_t size, const char *f, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, size, f, v);
+    else
+        snprintf(buf, size, "n/a");
+}
+
+/* The first failed seed's error of an arm ("" if none). */
+static const char *arm_error(const al_compare *c, size_t arm)
+{
+    for (size_t s = 0; s < c->o.seeds; s++) {
+        const al_job_result *r = al_compare_job(c, arm, s);
+        if (!r->done)
+            return r->error[0] ? r->error : "not run";
+    }
+    return "";
+}
+
+void al_compare_print_table(const al_compare *c, FILE *out)
+{
+    int target = !isnan(c->o.target);
+    fprintf(out, "| arm | seeds | test acc (95%% CI) | vs %s (95%% CI) | p (Holm) | best epoch |",
+            c->arms[c->o.baseline].name);
+    if (target)
+        fprintf(out, " epochs to %.3g | s to %.3g |", c->o.target, c->o.target);
+    fprintf(out, " dead | grad first/last | s/run |\n|---|---|---|---|---|---|");
+    if (target)
+        fprintf(out, "---|---|");
+    fprintf(out, "---|---|---|\n");
+    for (size_t arm = 0; arm < c->n_arms; arm++) {
+        const al_arm_summary *S = &c->summaries[arm];
+        char acc[96], diff[96], p[64], best[32], dead[32], ratio[32], secs[32];
+        if (S->ok >= 2)
+            snprintf(acc, sizeof acc, "%.4f [%.4f, %.4f]", S->acc_mean, S->acc_lo, S->acc_hi);
+        else
+            fmt(acc, sizeof acc, "%.4f", S->acc_mean);
+        if (arm == c->o.baseline)
+            snprintf(diff, sizeof diff, "baseline");
+        else if (isfinite(S->diff))
+            snprintf(diff, sizeof diff, "%+.4f [%+.4f, %+.4f]", S->diff, S->diff_lo, S->diff_hi);
+        else
+            snprintf(diff, sizeof diff, "n/a");
+        if (isfinite(S->p))
+            snprintf(p, sizeof p, "%.3g (%.3g)", S->p, S->p_holm);
+        else
+            snprintf(p, sizeof p, "-");
+        fmt(best, sizeof best, "%.1f", S->best_epoch);
+        fmt(dead, sizeof dead, "%.3f", S->dead_final);
+        fmt(ratio, sizeof ratio, "%.3g", S->grad_ratio);
+        fmt(secs, sizeof secs, "%.1f", S->seconds);
+        fprintf(out, "| %s | %zu/%zu | %s | %s | %s | %s |", c->arms[arm].name, S->ok, c->o.seeds, acc, diff, p, best);
+        if (target) {
+            char e[96], s[96];
+            al_stats_format_ttt(&S->ttt, 0, e, sizeof e);
+            al_stats_format_ttt(&S->ttt, 1, s, sizeof s);
+            fprintf(out, " %s | %s |", S->ok ? e : "n/a", S->ok ? s : "n/a");
+        }
+        fprintf(out, " %s | %s | %s |\n", dead, ratio, secs);
+    }
+    for (size_t arm = 0; arm < c->n_arms; arm++) {
+        const char *e = arm_error(c, arm);
+        if (*e)
+            fprintf(out, "\n%s: %zu of %zu seeds failed: %s", c->arms[arm].name, c->o.seeds - c->summaries[arm].ok,
+                    c->o.seeds, e);
+    }
+    fprintf(out, "\np: exact permutation test of final test accuracy against the baseline over the seeds; "
+            "(Holm) adjusted across %zu comparisons. CI: Student t (means), Welch (differences).\n",
+            c->n_arms > 1 ? c->n_arms - 1 : 0);
+}
+
+al_status al_compare_write(const al_compare *c, al_error *err)
+{
+    json_t *root = json_object(), *arms = json_array();
+    if (!root || !arms) {
+        json_decref(root);
+        json_decref(arms);
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory");
+    }
+    json_object_set_new(root, "seeds", json_integer((json_int_t)c->o.seeds));
+    json_object_set_new(root, "epochs", json_integer(c->o.epochs));
+    json_object_set_new(root, "baseline", json_integer((json_int_t)c->o.baseline));
+    json_object_set_new(root, "target", number(c->o.target));
+    al_buf csv = {0};
+    al_buf_printf(&csv, "arm,spec,init,lr,seeds_ok,seeds,acc_mean,acc_lo,acc_hi,diff,diff_lo,diff_hi,p,p_holm,"
+                  "best_epoch,target_reached,target_epochs_median,dead_final,grad_ratio,seconds,error\n");
+    for (size_t arm = 0; arm < c->n_arms; arm++) {
+        const al_arm *a = &c->arms[arm];
+        const al_arm_summary *S = &c->summaries[arm];
+        json_t *jobs = json_array();
+        for (size_t s = 0; s < c->o.seeds; s++) {
+            const al_job_result *r = al_compare_job(c, arm, s);
+            json_t *j = r->done ? job_json(c, r)
+                                : json_pack("{s:I, s:b, s:s}", "seed", (json_int_t)(c->o.first_seed + s), "done",
+                                            0, "error", r->error);
+            json_array_append_new(jobs, j);
+        }
+        json_t *summary = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "ok",
+                                    (json_int_t)S->ok, "acc_mean", number(S->acc_mean), "acc_lo", number(S->acc_lo),
+                                    "acc_hi", number(S->acc_hi), "diff", number(S->diff), "diff_lo",
+                                    number(S->diff_lo), "diff_hi", number(S->diff_hi), "p", number(S->p), "p_holm",
+                                    number(S->p_holm), "best_epoch", number(S->best_epoch), "dead_final",
+                                    number(S->dead_final), "grad_ratio", number(S->grad_ratio), "seconds",
+                                    number(S->seconds));
+        if (summary && !isnan(c->o.target)) {
+            json_object_set_new(summary, "target_reached", json_integer((json_int_t)S->ttt.reached));
+            json_object_set_new(summary, "target_epochs_median",
+                                S->ttt.median_known ? number(S->ttt.median_epochs) : json_null());
+        }
+        json_array_append_new(arms, json_pack("{s:s, s:s, s:s, s:f, s:o, s:o}", "name", a->name, "spec", a->spec,
+                                              "init", al_init_scheme_name(a->init), "lr", a->lr, "summary",
+                                              summary ? summary : json_null(), "jobs", jobs));
+        const char *e = arm_error(c, arm);
+        al_buf_printf(&csv, "\"%s\",\"%s\",%s,%.9g,%zu,%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%zu,%.9g,"
+                      "%.9g,%.9g,%.9g,\"", a->name, a->spec, al_init_scheme_name(a->init), a->lr, S->ok, c->o.seeds,
+                      S->acc_mean, S->acc_lo, S->acc_hi, S->diff, S->diff_lo, S->diff_hi, S->p, S->p_holm,
+                      S->best_epoch, S->ttt.reached, S->ttt.median_known ? S->ttt.median_epochs : NAN,
+                      S->dead_final, S->grad_ratio, S->seconds);
+        for (; *e; e++)
+            al_buf_printf(&csv, "%s", *e == '"' ? "\"\"" : (char[2]){*e == '\n' ? ' ' : *e, 0});
+        al_buf_printf(&csv, "\"\n");
+    }
+    json_object_set_new(root, "arms", arms);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/compare.json", c->dir);
+    al_status st = write_json(path, root, err);
+    snprintf(path, sizeof path, "%s/compare.csv", c->dir);
+    if (st == AL_OK)
+        st = csv.data ? al_file_write_atomic(path, csv.data, csv.len, err)
+                      : al_error_set(err, AL_ERR_NOMEM, "out of memory writing '%s'", path);
+    al_buf_free(&csv);
+    return st;
+}
