@@ -86,3 +86,9 @@ echo "# x_inst/x_same/x_env: actlab samples/s over torch's (as installed = OPENB
 echo "# same = SkylakeX, as actlab; env = the environment's OPENBLAS_CORETYPE=${env_core:-unset}, '-' when"
 echo "# it is unset or SkylakeX); %limit: actlab over 128 / (time of one step's sgemm calls);"
 echo "# rss_ratio: actlab's peak RSS over torch's (as installed)"
+
+# Probes: the same training with and without them, alternated in one process;
+# the baseline is actlab itself (target: <= 5% overhead at the default interval).
+echo
+echo "bench: probe overhead..." >&2
+"$build/bench_probe" --threads 1 --steps "$steps" --rounds "${ACTLAB_BENCH_PROBE_ROUNDS:-6}"
