@@ -26,6 +26,8 @@ int cmd_gradcheck(int argc, char **argv);
 
 /* `actlab compare --acts LIST ...` */
 int cmd_compare(int argc, char **argv);
+/* `actlab study list | NAME... [--full] [--report DIR]` */
+int cmd_study(int argc, char **argv);
 
 /* Loads X.npy,Y.npy | IMAGES,LABELS (IDX) | FILE.csv[:LABEL]. */
 al_status cli_load_data(const char *spec, al_dataset **out, al_error *err);

@@ -23,6 +23,7 @@ static const char usage[] =
     "  predict --model SPEC ... class probabilities for the rows of an NPY file\n"
     "  gradcheck --model SPEC   check the model's derivatives against float64 differences\n"
     "  compare --acts LIST ...  train arms x seeds in parallel; statistics against a baseline\n"
+    "  study list | NAME ...    documented experiments with verdicts and an HTML report\n"
     "\n"
     "Run `actlab <command> --help` for a command's options.\n"
     "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the activation kernels'\n"
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 2, argv + 2);
     if (strcmp(argv[1], "predict") == 0)
         return cmd_predict(argc - 2, argv + 2);
+    if (strcmp(argv[1], "study") == 0)
+        return cmd_study(argc - 2, argv + 2);
     fprintf(stderr, "actlab: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

@@ -1,0 +1,240 @@
+/* `actlab study`: the catalogue of documented experiments, run by name. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "actlab/study.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: actlab study list\n"
+    "       actlab study NAME [NAME...] | all [options]\n"
+    "Runs documented experiments on activations; each states its question and protocol, runs at a\n"
+    "quick budget (about a minute on 2 cores) or --full, and answers with a verdict computed from\n"
+    "the numbers it produced. `actlab study list` names them. See docs/studies.md.\n"
+    "options:\n"
+    "  --full              the full budget (more seeds, epochs and data) instead of the quick one\n"
+    "  --report DIR        write DIR/index.html: a section per study with charts and tables\n"
+    "  --out DIR           job results (actlab-study); finished jobs are reused by a re-run\n"
+    "  --seeds K           seeds per arm instead of the budget's (at least 2)\n"
+    "  --jobs N            worker processes (default: the number of cores)\n"
+    "  --data DIR          the Fashion-MNIST folder (" AL_FASHION_MNIST_DIR ")\n"
+    "  --quiet             no progress on stderr\n";
+
+static const char *label(al_verdict v)
+{
+    switch (v) {
+    case AL_VERDICT_SUPPORTED: return "Supported";
+    case AL_VERDICT_NOT_SUPPORTED: return "Not supported";
+    case AL_VERDICT_INCONCLUSIVE: return "Inconclusive";
+    default: return "Result";
+    }
+}
+
+/* Prints text without the report's **bold** and `code` markers, indented. */
+static void print_plain(FILE *out, const char *text, const char *indent)
+{
+    fputs(indent, out);
+    for (const char *s = text; *s; s++) {
+        if (s[0] == '*' && s[1] == '*') {
+            s++;
+            continue;
+        }
+        if (*s == '`')
+            continue;
+        fputc(*s, out);
+        if (*s == '\n' && s[1] != '\n')
+            fputs(indent, out);
+    }
+    fputc('\n', out);
+}
+
+/* Creates the folders above dir (mkdir -p of its parent), quietly: a failure
+ * shows up in al_report_write's message, which names the folder and why. */
+static void make_parents(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return;
+    *slash = '\0';
+    for (char *s = path + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(path, 0755);
+            *s = '/';
+        }
+    mkdir(path, 0755);
+}
+
+static int list(void)
+{
+    for (size_t i = 0; i < al_study_count(); i++) {
+        const al_study *s = al_study_at(i);
+        printf("%-18s %s\n", s->name, s->title);
+        print_plain(stdout, s->question, "                   ");
+        printf("                   quick: %s\n", s->quick);
+    }
+    printf("\nRun one with `actlab study NAME [--full] [--report DIR]`, or `actlab study all`.\n");
+    return 0;
+}
+
+int cmd_study(int argc, char **argv)
+{
+    const char *cmd = "study";
+    if (argc < 1)
+        return cli_usage_error(cmd, "name a study, `all` or `list`");
+    al_study_options o = al_study_options_default();
+    const char *report_dir = NULL;
+    const al_study **chosen = calloc(al_study_count() * (size_t)(argc + 1), sizeof *chosen);
+    size_t n = 0;
+    int rc = 0, want_list = 0;
+    if (!chosen) {
+        fprintf(stderr, "actlab study: out of memory\n");
+        return 1;
+    }
+    for (int i = 0; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            fputs(usage, stdout);
+            free(chosen);
+            return 0;
+        }
+        if (strcmp(a, "--full") == 0) {
+            o.full = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o.quiet = 1;
+        } else if (strncmp(a, "--", 2) == 0) {
+            if (i + 1 >= argc) {
+                rc = cli_usage_error(cmd, "%s needs a value", a);
+                break;
+            }
+            const char *v = argv[++i];
+            char *end;
+            if (strcmp(a, "--report") == 0)
+                report_dir = v;
+            else if (strcmp(a, "--out") == 0)
+                o.out_dir = v;
+            else if (strcmp(a, "--data") == 0)
+                o.data_dir = v;
+            else if (strcmp(a, "--seeds") == 0 || strcmp(a, "--jobs") == 0) {
+                errno = 0;
+                long x = strtol(v, &end, 10);
+                int seeds = a[2] == 's';
+                if (errno || *end || end == v || x < (seeds ? 2 : 1) || x > 1000)
+                    rc = cli_usage_error(cmd, "%s takes an integer from %d to 1000, got '%s'", a, seeds ? 2 : 1, v);
+                else if (seeds)
+                    o.seeds = (size_t)x;
+                else
+                    o.jobs = (int)x;
+            } else
+                rc = cli_usage_error(cmd, "unknown option '%s'", a);
+        } else if (strcmp(a, "list") == 0) {
+            want_list = 1;
+        } else if (strcmp(a, "all") == 0) {
+            for (size_t k = 0; k < al_study_count(); k++)
+                chosen[n++] = al_study_at(k);
+        } else {
+            al_error err = {0};
+            const al_study *s = al_study_find(a, &err);
+            if (!s) {
+                fprintf(stderr, "actlab study: %s\n", err.message);
+                rc = 2;
+            } else
+                chosen[n++] = s;
+        }
+    }
+    if (rc == 0 && want_list) {
+        free(chosen);
+        return n ? cli_usage_error(cmd, "`list` takes no study names") : list();
+    }
+    if (rc == 0 && n == 0)
+        rc = cli_usage_error(cmd, "name a study (see `actlab study list`) or `all`");
+    if (rc) {
+        free(chosen);
+        return rc;
+    }
+    al_error err = {0};
+    al_report *report = NULL;
+    /* the report folder is checked by writing a placeholder page before any training */
+    if (report_dir) {
+        al_status st = al_report_create("actlab studies", &report, &err);
+        if (st == AL_OK)
+            st = al_report_note(report, "The studies are running; this page is replaced when they finish.", &err);
+        make_parents(report_dir);
+        if (st == AL_OK)
+            st = al_report_write(report, report_dir, &err);
+        al_report_free(report);
+        report = NULL;
+        if (st == AL_OK)
+            st = al_report_create("actlab studies", &report, &err);
+        if (st == AL_OK) {
+            char note[512];
+            snprintf(note, sizeof note,
+                     "%s budget on Fashion-MNIST (standardised). Verdicts are computed from the numbers below; "
+                     "tests are two-sided at p < %g, Holm-adjusted within each comparison. Job results: `%s`.",
+                     o.full ? "Full" : "Quick", AL_STUDY_ALPHA, o.out_dir);
+            st = al_report_note(report, note, &err);
+        }
+        if (st != AL_OK) {
+            al_report_free(report);
+            free(chosen);
+            return cli_fail(cmd, &err);
+        }
+    }
+    al_study_data *data = NULL;
+    if (al_study_data_create(o.data_dir, &data, &err) != AL_OK) {
+        al_report_free(report);
+        free(chosen);
+        return cli_fail(cmd, &err);
+    }
+    al_study_result *results = calloc(n, sizeof *results);
+    int *ok = calloc(n, sizeof *ok);
+    if (!results || !ok) {
+        fprintf(stderr, "actlab study: out of memory\n");
+        rc = 1;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (!o.quiet)
+            fprintf(stderr, "== study %zu/%zu: %s (%s budget)\n", i + 1, n, chosen[i]->name, o.full ? "full" : "quick");
+        al_error e = {0};
+        if (al_study_run(chosen[i], &o, data, report, &results[i], &e) == AL_OK) {
+            ok[i] = 1;
+            if (!o.quiet)
+                fprintf(stderr, "== %s done in %.0f s: %s\n", chosen[i]->name, results[i].seconds,
+                        label(results[i].kind));
+        } else {
+            fprintf(stderr, "actlab study: %s\n", e.message);
+            if (report) /* keep the report's record of what failed */
+                al_report_verdict(report, AL_VERDICT_INCONCLUSIVE, e.message, NULL);
+        }
+    }
+    if (results && ok) {
+        printf("\nFindings (%s budget):\n", o.full ? "full" : "quick");
+        for (size_t i = 0; i < n; i++) {
+            if (!ok[i]) {
+                printf("\n%s: FAILED (see the message above)\n", chosen[i]->name);
+                rc = 1;
+                continue;
+            }
+            printf("\n%s [%s] (%.0f s)\n", chosen[i]->name, label(results[i].kind), results[i].seconds);
+            print_plain(stdout, results[i].verdict, "  ");
+        }
+    }
+    if (report) {
+        char url[4200];
+        if (al_report_write(report, report_dir, &err) != AL_OK)
+            rc = cli_fail(cmd, &err);
+        else if (al_report_url(report_dir, url, sizeof url, &err) == AL_OK)
+            printf("\nreport: %s\n", url);
+    }
+    al_report_free(report);
+    al_study_data_free(data);
+    free(results);
+    free(ok);
+    free(chosen);
+    return rc;
+}
