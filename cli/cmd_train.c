@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actlab/train.h"
@@ -204,6 +205,28 @@ static void on_progress(const al_train_progress *p, void *context)
             p->epoch, p->epochs, p->step, p->steps, p->loss, p->accuracy, p->samples_per_second, eta);
 }
 
+/* Checks before training that the folder of an output file exists and can
+ * be written, so a long run does not fail only at its end. */
+static int check_output_dir(const char *cmd, const char *flag, const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat sb;
+    int e = stat(dir, &sb) != 0 ? errno : !S_ISDIR(sb.st_mode) ? ENOTDIR : access(dir, W_OK | X_OK) != 0 ? errno : 0;
+    if (e == 0)
+        return 0;
+    fprintf(stderr, "actlab %s: cannot write %s '%s': %s (the folder '%s'; checked before training: create it "
+            "or choose another path)\n", cmd, flag, path, strerror(e), dir);
+    return 1;
+}
+
 /* Ctrl-C: the one piece of global state, because a signal handler can reach
  * nothing else. The first SIGINT asks the loop to stop after the current
  * step; SA_RESETHAND makes a second one end the process at once. */
@@ -360,6 +383,8 @@ int cmd_train(int argc, char **argv)
     a.net.threads = (int)threads;
     set_threads((int)threads);
 
+    if (a.save && check_output_dir(cmd, "--save", a.save))
+        return 1;
     char *owned = NULL;
     const char *spec;
     if (model_text(cmd, a.model, &owned, &spec))
