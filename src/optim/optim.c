@@ -382,39 +382,30 @@ OPTIM_INLINE void sgd_step(const al_optim *opt, const al_param_ref *p, float *bu
     }
 }
 
-/* Adam and AdamW (decoupled = 1). step is the 1-based step being taken. */
-OPTIM_INLINE void adam_step(const al_optim *opt, const al_param_ref *p, const param_state *s, double lr,
-                      long step, int decoupled)
+/* The Adam(W) update of elements [0, n). amsgrad is a constant at each call
+ * site, so each loop is compiled without the other's branch: reading
+ * max_sq under a mask when it is NULL made the vectorised loop take a
+ * microcode assist per element (a 10x slowdown). */
+typedef struct adam_consts {
+    float decay_factor, wd, beta1, beta2, one_minus_beta1, one_minus_beta2, eps, bc2_sqrt, neg_step_size;
+    int decoupled, coupled_decay;
+} adam_consts;
+
+OPTIM_INLINE void adam_loop(const adam_consts *k, size_t n, float *restrict value, const float *restrict grad,
+                            float *restrict exp_avg, float *restrict exp_avg_sq, float *restrict max_sq,
+                            const int amsgrad)
 {
-    const al_optim_options *o = &opt->options;
-    const double wd = decay_for(opt, p);
-    const double bias_correction1 = 1.0 - pow(o->beta1, (double)step);
-    const double bias_correction2 = 1.0 - pow(o->beta2, (double)step);
-    const double step_size = lr / bias_correction1;
-    const float bc2_sqrt_f = (float)sqrt(bias_correction2);
-    const float neg_step_size_f = (float)(-step_size);
-    const float beta1_f = (float)o->beta1, beta2_f = (float)o->beta2;
-    const float one_minus_beta1_f = (float)(1.0 - o->beta1);
-    const float one_minus_beta2_f = (float)(1.0 - o->beta2);
-    const float eps_f = (float)o->eps;
-    const float wd_f = (float)wd;
-    const float decay_factor_f = (float)(1.0 - lr * wd);
-    const int coupled_decay = !decoupled && wd != 0.0;
-    const int amsgrad = o->amsgrad;
-    float *restrict value = p->value;
-    const float *restrict grad = p->grad;
-    float *restrict exp_avg = s->a, *restrict exp_avg_sq = s->b, *restrict max_sq = s->c;
-    for (size_t i = 0; i < p->count; i++) {
+    for (size_t i = 0; i < n; i++) {
         float v = value[i];
-        if (decoupled)
-            v = v * decay_factor_f; /* torch multiplies by 1 too when wd is 0: exact */
+        if (k->decoupled)
+            v = v * k->decay_factor; /* torch multiplies by 1 too when wd is 0: exact */
         float g = grad[i];
-        if (coupled_decay)
-            g = fmaf(wd_f, v, g);
-        float m = exp_avg[i] * beta1_f;
-        m = fmaf(one_minus_beta1_f, g, m);
-        float sq = exp_avg_sq[i] * beta2_f;
-        sq = fmaf(one_minus_beta2_f * g, g, sq);
+        if (k->coupled_decay)
+            g = fmaf(k->wd, v, g);
+        float m = exp_avg[i] * k->beta1;
+        m = fmaf(k->one_minus_beta1, g, m);
+        float sq = exp_avg_sq[i] * k->beta2;
+        sq = fmaf(k->one_minus_beta2 * g, g, sq);
         exp_avg[i] = m;
         exp_avg_sq[i] = sq;
         if (amsgrad) {
@@ -424,8 +415,74 @@ OPTIM_INLINE void adam_step(const al_optim *opt, const al_param_ref *p, const pa
             max_sq[i] = mx;
             sq = mx;
         }
-        float denom = sqrtf(sq) / bc2_sqrt_f + eps_f;
-        value[i] = v + neg_step_size_f * m / denom;
+        float denom = sqrtf(sq) / k->bc2_sqrt + k->eps;
+        value[i] = v + k->neg_step_size * m / denom;
+    }
+}
+
+/* Adam and AdamW (decoupled = 1). step is the 1-based step being taken. */
+OPTIM_INLINE void adam_step(const al_optim *opt, const al_param_ref *p, const param_state *s, double lr,
+                      long step, int decoupled)
+{
+    const al_optim_options *o = &opt->options;
+    const double wd = decay_for(opt, p);
+    const double bias_correction1 = 1.0 - pow(o->beta1, (double)step);
+    const double bias_correction2 = 1.0 - pow(o->beta2, (double)step);
+    const double step_size = lr / bias_correction1;
+    adam_consts k;
+    k.bc2_sqrt = (float)sqrt(bias_correction2);
+    k.neg_step_size = (float)(-step_size);
+    k.beta1 = (float)o->beta1;
+    k.beta2 = (float)o->beta2;
+    k.one_minus_beta1 = (float)(1.0 - o->beta1);
+    k.one_minus_beta2 = (float)(1.0 - o->beta2);
+    k.eps = (float)o->eps;
+    k.wd = (float)wd;
+    k.decay_factor = (float)(1.0 - lr * wd);
+    k.decoupled = decoupled;
+    k.coupled_decay = !decoupled && wd != 0.0;
+    if (o->amsgrad)
+        adam_loop(&k, p->count, p->value, p->grad, s->a, s->b, s->c, 1);
+    else
+        adam_loop(&k, p->count, p->value, p->grad, s->a, s->b, NULL, 0);
+}
+
+/* The RMSprop update; centered and use_momentum are constants at each call
+ * site so no loop reads a buffer that does not exist (see adam_loop). */
+typedef struct rmsprop_consts {
+    float wd, alpha, one_minus_alpha, eps, momentum, neg_lr;
+    int decay;
+} rmsprop_consts;
+
+OPTIM_INLINE void rmsprop_loop(const rmsprop_consts *k, size_t n, float *restrict value, const float *restrict grad,
+                               float *restrict square_avg, float *restrict buf, float *restrict grad_avg,
+                               const int centered, const int use_momentum)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (k->decay)
+            g = fmaf(k->wd, value[i], g);
+        float sq = square_avg[i] * k->alpha;
+        sq = fmaf(k->one_minus_alpha * g, g, sq);
+        square_avg[i] = sq;
+        float avg;
+        if (centered) {
+            float ga = grad_avg[i] * k->alpha;
+            ga = fmaf(k->one_minus_alpha, g, ga);
+            grad_avg[i] = ga;
+            avg = sqrtf(fmaf(-1.0f * ga, ga, sq));
+        } else {
+            avg = sqrtf(sq);
+        }
+        avg = avg + k->eps;
+        if (use_momentum) {
+            float b = buf[i] * k->momentum;
+            b = b + g / avg;
+            buf[i] = b;
+            value[i] = fmaf(k->neg_lr, b, value[i]);
+        } else {
+            value[i] = value[i] + k->neg_lr * g / avg;
+        }
     }
 }
 
@@ -434,43 +491,26 @@ OPTIM_INLINE void rmsprop_step(const al_optim *opt, const al_param_ref *p, const
 {
     const al_optim_options *o = &opt->options;
     const double wd = decay_for(opt, p);
-    const float wd_f = (float)wd;
-    const float alpha_f = (float)o->alpha;
-    const float one_minus_alpha_f = (float)(1.0 - o->alpha);
-    const float eps_f = (float)o->eps;
-    const float momentum_f = (float)o->momentum;
-    const float neg_lr_f = (float)(-lr);
+    rmsprop_consts k;
+    k.wd = (float)wd;
+    k.decay = wd != 0.0;
+    k.alpha = (float)o->alpha;
+    k.one_minus_alpha = (float)(1.0 - o->alpha);
+    k.eps = (float)o->eps;
+    k.momentum = (float)o->momentum;
+    k.neg_lr = (float)(-lr);
     const int use_momentum = o->momentum > 0.0;
-    const int centered = o->centered;
-    float *restrict value = p->value;
-    const float *restrict grad = p->grad;
-    float *restrict square_avg = s->a, *restrict buf = s->b, *restrict grad_avg = s->c;
-    for (size_t i = 0; i < p->count; i++) {
-        float g = grad[i];
-        if (wd != 0.0)
-            g = fmaf(wd_f, value[i], g);
-        float sq = square_avg[i] * alpha_f;
-        sq = fmaf(one_minus_alpha_f * g, g, sq);
-        square_avg[i] = sq;
-        float avg;
-        if (centered) {
-            float ga = grad_avg[i] * alpha_f;
-            ga = fmaf(one_minus_alpha_f, g, ga);
-            grad_avg[i] = ga;
-            avg = sqrtf(fmaf(-1.0f * ga, ga, sq));
-        } else {
-            avg = sqrtf(sq);
-        }
-        avg = avg + eps_f;
-        if (use_momentum) {
-            float b = buf[i] * momentum_f;
-            b = b + g / avg;
-            buf[i] = b;
-            value[i] = fmaf(neg_lr_f, b, value[i]);
-        } else {
-            value[i] = value[i] + neg_lr_f * g / avg;
-        }
-    }
+    float *v = p->value, *sq = s->a;
+    const float *g = p->grad;
+    size_t n = p->count;
+    if (o->centered && use_momentum)
+        rmsprop_loop(&k, n, v, g, sq, s->b, s->c, 1, 1);
+    else if (o->centered)
+        rmsprop_loop(&k, n, v, g, sq, NULL, s->c, 1, 0);
+    else if (use_momentum)
+        rmsprop_loop(&k, n, v, g, sq, s->b, NULL, 0, 1);
+    else
+        rmsprop_loop(&k, n, v, g, sq, NULL, NULL, 0, 0);
 }
 
 OPTIM_INLINE void step_all(al_optim *opt, double lr, long step)
