@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actlab/util.h"
+
 /* Per-parameter state; which slots are used depends on the kind:
  *   SGD:        a = momentum_buffer
  *   Adam(W):    a = exp_avg, b = exp_avg_sq, c = max_exp_avg_sq
@@ -226,6 +228,12 @@ al_status al_optim_create(const al_optim_options *options, const al_param_ref *p
         name_bytes += (len + 1) + slots * len + key_bytes;
     }
 
+    /* state beyond the machine's memory is refused with its size, before allocating */
+    al_status fits = al_memory_check((double)slots * (double)total_count * sizeof(float), err,
+                                     "%s's state (%zu buffer%s of %zu floats)", al_optim_kind_name(options->kind),
+                                     slots, slots == 1 ? "" : "s", total_count);
+    if (fits != AL_OK)
+        return fits;
     al_optim *opt = calloc(1, sizeof *opt);
     if (!opt)
         return al_error_set(err, AL_ERR_NOMEM, "out of memory creating the optimizer");
