@@ -24,10 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/safetensors_internal.h"
+
 #define META_KEY "__metadata__"
-/* the longest piece of a name or of Jansson's text echoed in a message */
-#define ECHO_MAX 64
-#define SHAPE_TEXT_BYTES (AL_NPY_MAX_RANK * 22 + 3)
 /* the largest json_int_t, which Jansson does not define */
 #if JSON_INTEGER_IS_LONG_LONG
 #define JSON_INT_MAX LLONG_MAX
@@ -110,7 +109,7 @@ static void shape_text(int rank, const size_t *shape, char *buf, size_t size)
 /* Copies text from a file into buf for a message: control bytes become '?'
  * so a hostile file cannot garble the terminal, and long text is cut (at a
  * UTF-8 character boundary) with "...". */
-static void echo(const char *s, char *buf, size_t size)
+void al_safetensors_echo(const char *s, char *buf, size_t size)
 {
     size_t len = strlen(s), n = len < ECHO_MAX ? len : ECHO_MAX;
     if (n + 4 > size)
@@ -176,13 +175,13 @@ static al_status push(al_tensors *t, const char *name, al_array *array, int owne
 {
     char shown[ECHO_MAX + 8];
     if (!grow((void **)&t->items, &t->capacity, t->count, sizeof *t->items)) {
-        echo(name, shown, sizeof shown);
+        al_safetensors_echo(name, shown, sizeof shown);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory adding tensor '%s' (%zu tensors)",
                             shown, t->count + 1);
     }
     char *copy = dup_string(name);
     if (!copy) {
-        echo(name, shown, sizeof shown);
+        al_safetensors_echo(name, shown, sizeof shown);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory adding tensor '%s'", shown);
     }
     al_tensor *item = &t->items[t->count++];
@@ -203,7 +202,7 @@ static al_status check_new(const al_tensors *t, const char *name, const al_array
     if (!t || !name || !a)
         return al_error_set(err, AL_ERR_INVALID, "cannot add a tensor: NULL argument");
     char shown[ECHO_MAX + 8];
-    echo(name, shown, sizeof shown);
+    al_safetensors_echo(name, shown, sizeof shown);
     if (name[0] == '\0')
         return al_error_set(err, AL_ERR_INVALID, "cannot add a tensor with an empty name");
     if (strcmp(name, META_KEY) == 0)
@@ -372,7 +371,7 @@ static al_status parse_dtype(const json_t *v, const char *shown, al_dtype *dtype
         }
     }
     char name[ECHO_MAX + 8];
-    echo(s, name, sizeof name);
+    al_safetensors_echo(s, name, sizeof name);
     for (size_t i = 0; i < sizeof OTHER_DTYPES / sizeof OTHER_DTYPES[0]; i++)
         if (strcmp(s, OTHER_DTYPES[i]) == 0)
             return malformed(err, "tensor '%s': dtype '%s' is not supported: actlab reads "
@@ -386,7 +385,7 @@ static al_status parse_entry(const char *name, const json_t *v, size_t data_len,
                              al_error *err)
 {
     char shown[ECHO_MAX + 8];
-    echo(name, shown, sizeof shown);
+    al_safetensors_echo(name, shown, sizeof shown);
     e->name = name;
     if (!json_is_object(v))
         return malformed(err, "tensor '%s': the entry is %s; it must be an object with \"dtype\", "
@@ -461,7 +460,7 @@ static al_status parse_meta(const json_t *v, al_tensors *out, al_error *err)
     json_t *value;
     json_object_foreach((json_t *)v, key, value) {
         char shown[ECHO_MAX + 8];
-        echo(key, shown, sizeof shown);
+        al_safetensors_echo(key, shown, sizeof shown);
         if (!json_is_string(value))
             return malformed(err, "\"" META_KEY "\" entry '%s' is %s; metadata values must be "
                              "strings", shown, json_type_name(value));
@@ -499,14 +498,14 @@ static al_status check_coverage(entry *entries, size_t n, size_t data_len, al_er
     for (size_t i = 0; i < n && st == AL_OK; i++) {
         const entry *e = order[i];
         if (e->begin < cursor) {
-            echo(prev->name, a, sizeof a);
-            echo(e->name, b, sizeof b);
+            al_safetensors_echo(prev->name, a, sizeof a);
+            al_safetensors_echo(e->name, b, sizeof b);
             st = malformed(err, "tensors '%s' (data_offsets [%zu, %zu]) and '%s' ([%zu, %zu]) "
                            "overlap", a, prev->begin, prev->end, b, e->begin, e->end);
         } else if (e->begin > cursor) {
-            echo(e->name, b, sizeof b);
+            al_safetensors_echo(e->name, b, sizeof b);
             if (prev)
-                echo(prev->name, a, sizeof a);
+                al_safetensors_echo(prev->name, a, sizeof a);
             st = malformed(err, "bytes %zu to %zu of the data section belong to no tensor (a gap "
                            "%s%s%s before '%s'); the tensors must cover it exactly", cursor,
                            e->begin, prev ? "after '" : "at the start", prev ? a : "",
@@ -594,7 +593,7 @@ al_status al_safetensors_parse(const void *bytes, size_t size, al_tensors *out, 
     json_t *root = json_loadb((const char *)p + 8, hlen, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         char text[ECHO_MAX + 8];
-        echo(jerr.text, text, sizeof text);
+        al_safetensors_echo(jerr.text, text, sizeof text);
         /* position counts from the header's start; the file offset is what a
          * hex dump shows */
         long long at = jerr.position >= 0 ? 8LL + jerr.position : -1;
@@ -677,7 +676,7 @@ static al_status build_header(const al_tensors *t, json_t **header, size_t *data
         const al_tensor *item = &t->items[i];
         const al_array *a = &item->array;
         char shown[ECHO_MAX + 8];
-        echo(item->name, shown, sizeof shown);
+        al_safetensors_echo(item->name, shown, sizeof shown);
         size_t esize = al_dtype_size(a->dtype), count = 0, bytes = 0;
         if (esize == 0 || a->rank < 0 || a->rank > AL_NPY_MAX_RANK ||
             !shape_bytes(a->rank, a->shape, esize, &count, &bytes) || count != a->count) {
@@ -777,127 +776,4 @@ al_status al_safetensors_write(const char *path, const al_tensors *t, al_error *
         al_error_prefix(err, "writing '%s': ", path);
     free(image);
     return st;
-}
-
-/* ---- checking against a model ------------------------------------------ */
-
-static int by_name(const void *pa, const void *pb)
-{
-    return strcmp((*(const al_tensor *const *)pa)->name, (*(const al_tensor *const *)pb)->name);
-}
-
-/* Tensors of t sorted by name, for lookups in O(log n): a hostile file may
- * hold very many names. */
-static const al_tensor **sorted_by_name(const al_tensors *t)
-{
-    const al_tensor **s = malloc((t->count ? t->count : 1) * sizeof *s);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < t->count; i++)
-        s[i] = &t->items[i];
-    qsort(s, t->count, sizeof *s, by_name);
-    return s;
-}
-
-static const al_array *lookup(const al_tensor **sorted, size_t n, const char *name)
-{
-    al_tensor key = {0};
-    key.name = (char *)name;
-    const al_tensor *pkey = &key;
-    const al_tensor **hit = bsearch(&pkey, sorted, n, sizeof *sorted, by_name);
-    return hit ? &(*hit)->array : NULL;
-}
-
-/* "F32 [3, 4]" or only the part that differs from other. */
-static void describe(const al_array *a, const al_array *other, char *buf, size_t size)
-{
-    char text[SHAPE_TEXT_BYTES];
-    al_array_shape_text(a, text, sizeof text);
-    int same_dtype = a->dtype == other->dtype;
-    int same_shape = a->rank == other->rank &&
-                     memcmp(a->shape, other->shape, (size_t)a->rank * sizeof a->shape[0]) == 0;
-    if (same_shape)
-        snprintf(buf, size, "%s", al_safetensors_dtype_name(a->dtype));
-    else if (same_dtype)
-        snprintf(buf, size, "%s", text);
-    else
-        snprintf(buf, size, "%s %s", al_safetensors_dtype_name(a->dtype), text);
-}
-
-al_status al_tensors_check(const al_tensors *expected, const al_tensors *loaded, al_buf *report,
-                           al_error *err)
-{
-    if (!expected || !loaded)
-        return al_error_set(err, AL_ERR_INVALID, "al_tensors_check: NULL argument");
-    const al_tensor **exp_sorted = sorted_by_name(expected);
-    const al_tensor **got_sorted = sorted_by_name(loaded);
-    if (!exp_sorted || !got_sorted) {
-        free(exp_sorted);
-        free(got_sorted);
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory checking %zu tensors",
-                            loaded->count);
-    }
-    /* each mismatch is one line of list; the message takes as many as fit */
-    al_buf list = {0};
-    size_t mismatches = 0;
-    char name[ECHO_MAX + 8], have[SHAPE_TEXT_BYTES + 8], need[SHAPE_TEXT_BYTES + 8];
-    for (size_t i = 0; i < expected->count; i++) {
-        const al_tensor *e = &expected->items[i];
-        const al_array *got = lookup(got_sorted, loaded->count, e->name);
-        echo(e->name, name, sizeof name);
-        if (!got) {
-            al_array_shape_text(&e->array, need, sizeof need);
-            al_buf_printf(&list, "%s: missing from the file (model needs %s %s)\n", name,
-                          al_safetensors_dtype_name(e->array.dtype), need);
-            mismatches++;
-        } else if (got->dtype != e->array.dtype || got->rank != e->array.rank ||
-                   memcmp(got->shape, e->array.shape, (size_t)got->rank * sizeof got->shape[0])) {
-            describe(got, &e->array, have, sizeof have);
-            describe(&e->array, got, need, sizeof need);
-            al_buf_printf(&list, "%s: file has %s, model needs %s\n", name, have, need);
-            mismatches++;
-        }
-    }
-    for (size_t i = 0; i < loaded->count; i++) {
-        const al_tensor *g = &loaded->items[i];
-        if (!lookup(exp_sorted, expected->count, g->name)) {
-            echo(g->name, name, sizeof name);
-            al_buf_printf(&list, "%s: in the file but not in the model\n", name);
-            mismatches++;
-        }
-    }
-    free(exp_sorted);
-    free(got_sorted);
-    if (list.failed) {
-        al_buf_free(&list);
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory listing %zu mismatches", mismatches);
-    }
-    if (mismatches == 0) {
-        al_buf_free(&list);
-        return AL_OK;
-    }
-    if (report)
-        al_buf_append(report, list.data, list.len);
-
-    char msg[AL_ERROR_MESSAGE_BYTES];
-    /* room kept for " ... and N more" and for a caller's "reading 'x': " */
-    const size_t limit = sizeof msg - 200;
-    int w = snprintf(msg, sizeof msg, "%zu mismatch%s between the file and the model: ", mismatches,
-                     mismatches == 1 ? "" : "es");
-    size_t used = w > 0 ? (size_t)w : 0, shown = 0;
-    for (const char *line = list.data; *line; shown++) {
-        const char *end = strchr(line, '\n');
-        size_t len = (size_t)(end - line), sep = shown ? 2 : 0;
-        if (used + sep + len > limit)
-            break;
-        memcpy(msg + used, "; ", sep);
-        memcpy(msg + used + sep, line, len);
-        used += sep + len;
-        line = end + 1;
-    }
-    msg[used] = '\0';
-    if (shown < mismatches)
-        snprintf(msg + used, sizeof msg - used, " ... and %zu more", mismatches - shown);
-    al_buf_free(&list);
-    return al_error_set(err, AL_ERR_SHAPE, "%s", msg);
 }
