@@ -20,6 +20,7 @@ typedef struct layer_state {
     float kink_at[AL_ACT_MAX_KINKS];
     uint64_t kink_hits, kink_seen, kink_total;
     int param_index[2];       /* into the net's parameter list */
+    size_t param_offset[2];   /* where each tensor's values sit in the probe's `before` copy */
     int n_params;
     long last_epoch_record;   /* index into records, -1 before the first epoch end */
 } layer_state;
@@ -33,7 +34,6 @@ struct al_probe {
     float *ones, *deriv;      /* scratch of `scratch` floats */
     size_t scratch;
     float *before;            /* parameter values before the update, at a probe point */
-    size_t before_count;
     int pending;              /* statistics taken, waiting for the update */
     al_probe_record *current; /* n_layers records of the pending point */
     al_probe_record *records;
@@ -91,10 +91,13 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
     p->current = calloc((size_t)p->n_layers, sizeof *p->current);
     int np;
     const al_param_ref *params = al_net_params(net, &np);
-    for (int i = 0; i < np; i++)
-        p->before_count += params[i].count;
-    p->before = malloc((p->before_count ? p->before_count : 1) * sizeof(float));
-    if (!p->layers || !p->current || !p->before) {
+    size_t *offsets = calloc((size_t)np + 1, sizeof *offsets); /* of each tensor in `before` */
+    for (int i = 0; offsets && i < np; i++)
+        offsets[i + 1] = offsets[i] + params[i].count;
+    size_t total = offsets ? offsets[np] : 0;
+    p->before = malloc((total ? total : 1) * sizeof(float));
+    if (!p->layers || !p->current || !p->before || !offsets) {
+        free(offsets);
         al_probe_free(p);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory creating probes");
     }
@@ -105,6 +108,7 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
         if (info.kind == AL_LAYER_ACTIVATION) {
             s->max_abs = calloc(info.out_features, sizeof(float));
             if (!s->max_abs) {
+                free(offsets);
                 al_probe_free(p);
                 return al_error_set(err, AL_ERR_NOMEM, "out of memory creating probes");
             }
@@ -114,9 +118,12 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
                 s->kink_at[k] = (float)where[k];
         }
         for (int k = 0; k < np; k++)
-            if (atoi(params[k].name) == info.index && s->n_params < 2)
+            if (atoi(params[k].name) == info.index && s->n_params < 2) {
+                s->param_offset[s->n_params] = offsets[k];
                 s->param_index[s->n_params++] = k;
+            }
     }
+    free(offsets);
     if (options && options->log_path) {
         p->log = fopen(options->log_path, options->append ? "a" : "w");
         p->log_path = strdup(options->log_path);
@@ -315,17 +322,12 @@ al_status al_probe_after_backward(al_probe *p, const al_net *net, long step, lon
             s->kink_hits = s->kink_seen = 0;
         }
         r->n_params = s->n_params;
-        size_t offset = 0;
-        for (int k = 0, j = 0; k < np; k++) {
-            if (j < s->n_params && s->param_index[j] == k) {
-                const al_param_ref *pr = &params[k];
-                r->params[j].name = pr->name;
-                r->params[j].grad_norm = l2(pr->grad, pr->count);
-                r->params[j].weight_norm = l2(pr->value, pr->count);
-                memcpy(p->before + offset, pr->value, pr->count * sizeof(float));
-                j++;
-            }
-            offset += params[k].count;
+        for (int j = 0; j < s->n_params; j++) {
+            const al_param_ref *pr = &params[s->param_index[j]];
+            r->params[j].name = pr->name;
+            r->params[j].grad_norm = l2(pr->grad, pr->count);
+            r->params[j].weight_norm = l2(pr->value, pr->count);
+            memcpy(p->before + s->param_offset[j], pr->value, pr->count * sizeof(float));
         }
     }
     p->pending = point;
@@ -394,16 +396,11 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
     for (int i = 0; i < p->n_layers; i++) {
         layer_state *s = &p->layers[i];
         al_probe_record *r = &p->current[i];
-        size_t offset = 0;
-        for (int k = 0, j = 0; k < np; k++) {
-            if (j < s->n_params && s->param_index[j] == k) {
-                const al_param_ref *pr = &params[k];
-                double diff = distance_sq(pr->value, p->before + offset, pr->count);
-                double w = r->params[j].weight_norm;
-                r->params[j].update_ratio = w > 0 ? sqrt(diff) / w : NAN;
-                j++;
-            }
-            offset += params[k].count;
+        for (int j = 0; j < s->n_params; j++) {
+            const al_param_ref *pr = &params[s->param_index[j]];
+            double diff = distance_sq(pr->value, p->before + s->param_offset[j], pr->count);
+            double w = r->params[j].weight_norm;
+            r->params[j].update_ratio = w > 0 ? sqrt(diff) / w : NAN;
         }
         al_layer_info info = al_net_layer(net, i);
         if (info.kind == AL_LAYER_ACTIVATION && info.act->id == AL_ACT_PRELU && s->n_params == 1)
