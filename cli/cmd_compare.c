@@ -146,12 +146,15 @@ static al_status curves_chart(const al_compare *c, long epochs, size_t seeds, al
 {
     al_status st = al_chart_create("Test accuracy by epoch (mean, 95% CI over seeds)", "epoch", "test accuracy",
                                    720, 400, out, err);
-    double xs[1024], mean[1024], lo[1024], hi[1024], v[256];
-    size_t E = (size_t)epochs < 1024 ? (size_t)epochs : 1024;
+    size_t E = (size_t)epochs;
+    double *xs = malloc(4 * E * sizeof *xs), *v = malloc(seeds * sizeof *v);
+    double *mean = xs ? xs + E : NULL, *lo = xs ? xs + 2 * E : NULL, *hi = xs ? xs + 3 * E : NULL;
+    if (st == AL_OK && (!xs || !v))
+        st = al_error_set(err, AL_ERR_NOMEM, "out of memory for the learning-curve chart");
     for (size_t arm = 0; st == AL_OK && arm < al_compare_arm_count(c); arm++) {
         for (size_t e = 0; e < E; e++) {
             size_t n = 0;
-            for (size_t s = 0; s < seeds && n < 256; s++) {
+            for (size_t s = 0; s < seeds; s++) {
                 const al_job_result *r = al_compare_job(c, arm, s);
                 if (r->done)
                     v[n++] = r->test_acc[e];
@@ -167,6 +170,8 @@ static al_status curves_chart(const al_compare *c, long epochs, size_t seeds, al
         if (st == AL_OK)
             st = al_chart_add_series(*out, al_compare_arm(c, arm)->name, E, xs, mean, al_chart_palette(arm), err);
     }
+    free(xs);
+    free(v);
     return st;
 }
 

@@ -503,8 +503,16 @@ static size_t final_accs(const al_compare *c, size_t arm, double *out)
     return n;
 }
 
-static void summarize_arm(al_compare *c, size_t arm, double *buf, double *buf2)
+/* Scratch for the summaries, sized once: K seeds, E epochs. */
+typedef struct summary_scratch {
+    double *a, *b;           /* K values */
+    al_stats_ttt *ttt;       /* K seeds */
+    double *per_epoch;       /* E epoch durations */
+} summary_scratch;
+
+static void summarize_arm(al_compare *c, size_t arm, const summary_scratch *w)
 {
+    double *buf = w->a, *buf2 = w->b;
     al_arm_summary *S = &c->summaries[arm];
     memset(S, 0, sizeof *S);
     S->acc_mean = S->acc_lo = S->acc_hi = S->best_epoch = S->dead_final = S->grad_ratio = NAN;
@@ -517,7 +525,6 @@ static void summarize_arm(al_compare *c, size_t arm, double *buf, double *buf2)
         al_stats_mean_ci(buf, n, 0.95, &S->acc_mean, &S->acc_lo, &S->acc_hi, NULL);
     else
         S->acc_mean = buf[0];
-    al_stats_ttt ttt[256];
     size_t k = 0;
     double dead = 0, ratio = 0, secs = 0;
     size_t n_ratio = 0;
@@ -545,12 +552,12 @@ static void summarize_arm(al_compare *c, size_t arm, double *buf, double *buf2)
             ratio += g[first] / g[last];
             n_ratio++;
         }
-        if (!isnan(c->o.target) && k < 256) {
-            double per_epoch[4096];
-            size_t E = (size_t)r->epochs < 4096 ? (size_t)r->epochs : 4096;
+        if (!isnan(c->o.target)) {
+            size_t E = (size_t)r->epochs;
             for (size_t e = 0; e < E; e++)
-                per_epoch[e] = r->seconds[e] - (e ? r->seconds[e - 1] : 0);
-            al_stats_time_to_target(r->test_acc, per_epoch, E, c->o.target, AL_STATS_AT_LEAST, &ttt[k], NULL);
+                w->per_epoch[e] = r->seconds[e] - (e ? r->seconds[e - 1] : 0);
+            al_stats_time_to_target(r->test_acc, w->per_epoch, E, c->o.target, AL_STATS_AT_LEAST, &w->ttt[k],
+                                    NULL);
         }
         k++;
     }
@@ -559,23 +566,27 @@ static void summarize_arm(al_compare *c, size_t arm, double *buf, double *buf2)
     S->grad_ratio = n_ratio ? ratio / (double)n_ratio : NAN;
     S->seconds = secs / (double)k;
     if (!isnan(c->o.target))
-        al_stats_ttt_summarize(ttt, k < 256 ? k : 256, &S->ttt, NULL);
+        al_stats_ttt_summarize(w->ttt, k, &S->ttt, NULL);
 }
 
 static void summarize(al_compare *c)
 {
     size_t K = c->o.seeds;
-    double *a = malloc(K * sizeof *a), *b = malloc(K * sizeof *b), *p = malloc(c->n_arms * sizeof *p);
+    summary_scratch scratch = {malloc(K * sizeof(double)), malloc(K * sizeof(double)), malloc(K * sizeof(al_stats_ttt)),
+                         malloc((size_t)c->o.epochs * sizeof(double))};
+    double *a = scratch.a, *b = scratch.b, *p = malloc(c->n_arms * sizeof *p);
     size_t *which = malloc(c->n_arms * sizeof *which);
-    if (!a || !b || !p || !which) {
+    if (!a || !b || !scratch.ttt || !scratch.per_epoch || !p || !which) {
         free(a);
         free(b);
+        free(scratch.ttt);
+        free(scratch.per_epoch);
         free(p);
         free(which);
         return;
     }
     for (size_t arm = 0; arm < c->n_arms; arm++)
-        summarize_arm(c, arm, a, b);
+        summarize_arm(c, arm, &scratch);
     size_t base = c->o.baseline, m = 0;
     size_t nb = final_accs(c, base, b);
     for (size_t arm = 0; arm < c->n_arms; arm++) {
@@ -599,6 +610,8 @@ static void summarize(al_compare *c)
     if (m > 0 && al_stats_holm(p, m, p, NULL) == AL_OK)
         for (size_t i = 0; i < m; i++)
             c->summaries[which[i]].p_holm = p[i];
+    free(scratch.ttt);
+    free(scratch.per_epoch);
     free(a);
     free(b);
     free(p);
