@@ -328,6 +328,13 @@ static al_status run_job(const al_compare *c, size_t arm, size_t s, const al_dat
     return st;
 }
 
+/* Where a failed job's message goes: its result file's name + ".err". */
+static void job_error_path(const al_compare *c, size_t arm, size_t s, char *buf, size_t size)
+{
+    al_compare_job_path(c, arm, s, buf, size - 4);
+    strcat(buf, ".err");
+}
+
 /* The child: one thread, run, save, exit. Errors go to DIR/jobs/...err. */
 static void worker(const al_compare *c, size_t arm, size_t s, const al_dataset *train, const al_dataset *test)
 {
@@ -341,8 +348,7 @@ static void worker(const al_compare *c, size_t arm, size_t s, const al_dataset *
         st = al_compare_job_save(c, &r, &err);
     if (st != AL_OK) {
         char path[4200];
-        al_compare_job_path(c, arm, s, path, sizeof path - 8);
-        strcat(path, ".err");
+        job_error_path(c, arm, s, path, sizeof path);
         al_file_write_atomic(path, err.message, strlen(err.message), NULL);
     }
     al_job_result_free(&r);
@@ -361,8 +367,7 @@ static void job_failed(const al_compare *c, al_job_result *r, size_t arm, size_t
     }
     char path[4200], *text = NULL;
     size_t n = 0;
-    al_compare_job_path(c, arm, s, path, sizeof path - 8);
-    strcat(path, ".err");
+    job_error_path(c, arm, s, path, sizeof path);
     if (al_file_read_all(path, sizeof r->error - 1, &text, &n, NULL) == AL_OK && text) {
         snprintf(r->error, sizeof r->error, "%s", text);
         free(text);
