@@ -9,12 +9,23 @@
 #include <stdint.h>
 
 #include "actlab/act.h"
-#include "actlab/optim.h"
+#include "actlab/safetensors.h"
 #include "actlab/status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* One learnable tensor as the optimizer sees it (flat, count floats).
+ * no_decay marks tensors PyTorch recipes usually exclude from weight decay
+ * (PReLU slopes, BatchNorm weight and bias). */
+typedef struct al_param_ref {
+    const char *name;   /* state_dict name: "0.weight" */
+    float *value;
+    float *grad;        /* NULL for buffers and optimizer-state views */
+    size_t count;
+    int no_decay;
+} al_param_ref;
 
 typedef enum al_init_scheme {
     AL_INIT_PYTORCH = 0,   /* PyTorch's defaults: U(+-1/sqrt(fan_in)) for weights and biases */
@@ -114,6 +125,23 @@ size_t al_net_batch(const al_net *net);
  * weights, RReLU samples). ones must hold batch*out 1.0f values. Returns 0 for
  * other layers (d untouched), 1 otherwise. */
 int al_net_activation_derivative(const al_net *net, int index, const float *ones, float *d);
+
+/* ---- model files (net_io.c) ---- */
+
+/* Saves every parameter and buffer under PyTorch's state_dict names (F32;
+ * BatchNorm's num_batches_tracked as I64), atomically. */
+al_status al_net_save(const al_net *net, const char *path, al_error *err);
+/* Loads a state_dict saved by actlab or PyTorch; every name, shape and dtype
+ * must match the net, and all mismatches are listed in the error. */
+al_status al_net_load(al_net *net, const char *path, al_error *err);
+/* Appends views of the net's state_dict to t, in PyTorch's order (per module:
+ * weight, bias, running_mean, running_var, num_batches_tracked); with
+ * shapes_only the views carry no data (a description for al_tensors_check). */
+al_status al_net_state_dict(al_net *net, al_tensors *t, int shapes_only, al_error *err);
+/* Copies the model's entries of loaded into the net after checking every
+ * name, shape and dtype; entries named "optim.*" (a checkpoint's optimizer
+ * state) are skipped. source names the file in messages. */
+al_status al_net_load_state(al_net *net, const al_tensors *loaded, const char *source, al_error *err);
 
 #ifdef __cplusplus
 }

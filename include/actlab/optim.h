@@ -11,22 +11,12 @@
 
 #include <stddef.h>
 
+#include "actlab/nn.h"
 #include "actlab/status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* One learnable tensor as the optimizer sees it (flat, count floats).
- * no_decay marks tensors PyTorch recipes usually exclude from weight decay
- * (PReLU slopes, BatchNorm weight and bias). */
-typedef struct al_param_ref {
-    const char *name;   /* state_dict name: "0.weight" */
-    float *value;
-    float *grad;        /* NULL for buffers and optimizer-state views */
-    size_t count;
-    int no_decay;
-} al_param_ref;
 
 typedef enum al_optim_kind {
     AL_OPT_SGD,

@@ -49,6 +49,10 @@ al_status al_tensors_add(al_tensors *t, const char *name, al_array *array, al_er
 /* Appends a view of array (data not copied, not freed); same name rules. */
 al_status al_tensors_add_view(al_tensors *t, const char *name, const al_array *array,
                               al_error *err);
+/* Appends a view of data with the given dtype and shape (data may be NULL:
+ * a description of what is expected, for al_tensors_check). */
+al_status al_tensors_add_view_of(al_tensors *t, const char *name, al_dtype dtype, int rank,
+                                 const size_t *shape, void *data, al_error *err);
 /* The tensor named name, or NULL. */
 const al_array *al_tensors_find(const al_tensors *t, const char *name);
 /* Sets (or replaces) a metadata entry; written as the "__metadata__" map. */

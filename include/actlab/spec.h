@@ -46,6 +46,26 @@ typedef struct al_spec {
     void *arena;       /* internal storage */
 } al_spec;
 
+/* The type of one constructor argument a module accepts. */
+typedef enum al_param_type {
+    AL_PARAM_FLOAT,
+    AL_PARAM_INT,
+    AL_PARAM_BOOL,
+    AL_PARAM_CHOICE   /* a string from a fixed list; the value is its index */
+} al_param_type;
+
+/* One constructor argument, as PyTorch names it. */
+typedef struct al_param_info {
+    const char *name;
+    al_param_type type;
+    int required;              /* 1: no default (Threshold's two arguments) */
+    double default_value;      /* CHOICE: index into choices */
+    double min, max;           /* allowed range, inclusive unless *_open */
+    int min_open, max_open;
+    const char *const *choices; /* CHOICE only: NULL-terminated */
+    const char *default_text;  /* as written in `act list` ("0.01", "'none'") */
+} al_param_info;
+
 /* Parses text into a new spec; errors give line, column, what was expected
  * and the line with a caret under the column. */
 al_status al_spec_parse(const char *text, al_spec **out, al_error *err);

@@ -78,13 +78,6 @@ al_status al_evaluate(al_net *net, const al_dataset *data, size_t batch, al_eval
 /* Frees the confusion matrix; zeroes the result. */
 void al_eval_result_free(al_eval_result *result);
 
-/* Saves every parameter and buffer under PyTorch's state_dict names (F32;
- * BatchNorm's num_batches_tracked as I64), atomically. */
-al_status al_net_save(const al_net *net, const char *path, al_error *err);
-/* Loads a state_dict saved by actlab or PyTorch; every name, shape and dtype
- * must match the net, and all mismatches are listed in the error. */
-al_status al_net_load(al_net *net, const char *path, al_error *err);
-
 #ifdef __cplusplus
 }
 #endif

@@ -17,7 +17,7 @@
 
 #include "actlab/spec.h"
 #include "actlab/util.h"
-#include "nn/bind.h"
+#include "spec/bind.h"
 
 #define FIN_LO (-INFINITY)
 #define FIN_HI INFINITY

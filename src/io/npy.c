@@ -34,146 +34,6 @@ static const struct {
 };
 #define ACCEPTED_TEXT "'<f4', '<f8', '<i4', '<i8' and '|u1' (or '<u1')"
 
-size_t al_dtype_size(al_dtype dtype)
-{
-    switch (dtype) {
-    case AL_DTYPE_F32: return 4;
-    case AL_DTYPE_F64: return 8;
-    case AL_DTYPE_I32: return 4;
-    case AL_DTYPE_I64: return 8;
-    case AL_DTYPE_U8: return 1;
-    }
-    return 0; /* an out-of-range enum value: callers treat 0 as invalid */
-}
-
-const char *al_dtype_descr(al_dtype dtype)
-{
-    switch (dtype) {
-    case AL_DTYPE_F32: return "<f4";
-    case AL_DTYPE_F64: return "<f8";
-    case AL_DTYPE_I32: return "<i4";
-    case AL_DTYPE_I64: return "<i8";
-    case AL_DTYPE_U8: return "|u1";
-    }
-    return "?";
-}
-
-/* *out = a * b; returns 0 (and leaves *out alone) when it would overflow. */
-static int mul_size(size_t a, size_t b, size_t *out)
-{
-    if (a != 0 && b > SIZE_MAX / a)
-        return 0;
-    *out = a * b;
-    return 1;
-}
-
-/* The element count of a shape; 0 when it overflows. A zero dimension makes
- * the count 0 however large the others are, so it is looked for first. */
-static int shape_count(int rank, const size_t *shape, size_t *count)
-{
-    for (int i = 0; i < rank; i++) {
-        if (shape[i] == 0) {
-            *count = 0;
-            return 1;
-        }
-    }
-    size_t n = 1;
-    for (int i = 0; i < rank; i++)
-        if (!mul_size(n, shape[i], &n))
-            return 0;
-    *count = n;
-    return 1;
-}
-
-/* Bytes a shape would take, as a double, for messages about sizes that do not
- * fit in size_t. */
-static double shape_bytes_approx(int rank, const size_t *shape, size_t esize)
-{
-    double bytes = (double)esize;
-    for (int i = 0; i < rank; i++)
-        bytes *= (double)shape[i];
-    return bytes;
-}
-
-/* "[2, 3]" ("[]" for rank 0); always NUL-terminated when size > 0, cut short
- * if it must be. */
-static void shape_text(int rank, const size_t *shape, char *buf, size_t size)
-{
-    if (size == 0)
-        return;
-    buf[0] = '\0';
-    int w = snprintf(buf, size, "[");
-    if (w < 0 || (size_t)w >= size)
-        return;
-    size_t used = (size_t)w;
-    for (int i = 0; i < rank; i++) {
-        w = snprintf(buf + used, size - used, "%s%zu", i == 0 ? "" : ", ", shape[i]);
-        if (w < 0 || (size_t)w >= size - used)
-            return;
-        used += (size_t)w;
-    }
-    snprintf(buf + used, size - used, "]");
-}
-
-void al_array_shape_text(const al_array *a, char *buf, size_t size)
-{
-    shape_text(a->rank, a->shape, buf, size);
-}
-
-al_status al_array_create(al_array *out, al_dtype dtype, int rank, const size_t *shape, al_error *err)
-{
-    memset(out, 0, sizeof *out);
-    size_t esize = al_dtype_size(dtype);
-    if (esize == 0)
-        return al_error_set(err, AL_ERR_INVALID, "cannot create an array: unknown dtype code %d",
-                            (int)dtype);
-    if (rank < 0 || rank > AL_NPY_MAX_RANK)
-        return al_error_set(err, AL_ERR_INVALID,
-                            "cannot create an array of rank %d: the rank must be 0 to %d", rank,
-                            AL_NPY_MAX_RANK);
-    if (rank > 0 && !shape)
-        return al_error_set(err, AL_ERR_INVALID, "cannot create an array of rank %d: no shape given",
-                            rank);
-    size_t count = 0, bytes = 0;
-    char text[AL_NPY_MAX_RANK * 22 + 3];
-    /* objects larger than PTRDIFF_MAX break pointer arithmetic, so they are
-     * refused along with sizes that overflow */
-    if (!shape_count(rank, shape, &count) || !mul_size(count, esize, &bytes) ||
-        bytes > (size_t)PTRDIFF_MAX) {
-        shape_text(rank, shape, text, sizeof text);
-        return al_error_set(err, AL_ERR_NOMEM,
-                            "cannot create a %s array of shape %s: it would need %.4g bytes, "
-                            "more than this machine can address",
-                            al_dtype_descr(dtype), text, shape_bytes_approx(rank, shape, esize));
-    }
-    shape_text(rank, shape, text, sizeof text);
-    al_status st = al_memory_check((double)bytes, err, "a %s array of shape %s",
-                                   al_dtype_descr(dtype), text);
-    if (st != AL_OK)
-        return st;
-    /* one byte for an empty array, so that data is never NULL on success */
-    void *data = calloc(bytes ? bytes : 1, 1);
-    if (!data) {
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory: a %s array of shape %s needs %zu bytes",
-                            al_dtype_descr(dtype), text, bytes);
-    }
-    out->dtype = dtype;
-    out->rank = rank;
-    for (int i = 0; i < rank; i++)
-        out->shape[i] = shape[i];
-    out->count = count;
-    out->data = data;
-    return AL_OK;
-}
-
-void al_array_free(al_array *a)
-{
-    if (!a)
-        return;
-    free(a->data);
-    memset(a, 0, sizeof *a);
-}
-
 /* ---- reading ---------------------------------------------------------- */
 
 /* Copies up to ECHO_MAX bytes of file text into buf for a message, with
@@ -633,15 +493,15 @@ al_status al_npy_parse(const void *bytes, size_t size, al_array *out, al_error *
     size_t left = size - data_offset;
     size_t count = 0, data_bytes = 0;
     char text[AL_NPY_MAX_RANK * 22 + 3];
-    shape_text(h.rank, h.shape, text, sizeof text);
+    al_shape_text(h.rank, h.shape, text, sizeof text);
     /* checked against what the file holds before anything is allocated, so a
      * lying header cannot ask for more memory than the file's own size; a size
      * that overflows is AL_ERR_NOMEM, as al_array_create reports it */
-    if (!shape_count(h.rank, h.shape, &count) || !mul_size(count, esize, &data_bytes))
+    if (!al_shape_count(h.rank, h.shape, &count) || !al_size_mul(count, esize, &data_bytes))
         return al_error_set(err, AL_ERR_NOMEM,
                             "absurd shape %s of '%s': it would need %.4g bytes, far more than the "
                             "%zu bytes the file holds after its header",
-                            text, al_dtype_descr(dtype), shape_bytes_approx(h.rank, h.shape, esize),
+                            text, al_dtype_descr(dtype), al_shape_bytes_approx(h.rank, h.shape, esize),
                             left);
     if (data_bytes > left)
         return al_error_set(err, AL_ERR_FORMAT,
@@ -742,9 +602,9 @@ al_status al_npy_write(const char *path, const al_array *a, al_error *err)
                             path, a->rank, AL_NPY_MAX_RANK);
     size_t count = 0, data_bytes = 0;
     char text[AL_NPY_MAX_RANK * 22 + 3];
-    shape_text(a->rank, a->shape, text, sizeof text);
-    if (!shape_count(a->rank, a->shape, &count) || count != a->count ||
-        !mul_size(count, esize, &data_bytes))
+    al_shape_text(a->rank, a->shape, text, sizeof text);
+    if (!al_shape_count(a->rank, a->shape, &count) || count != a->count ||
+        !al_size_mul(count, esize, &data_bytes))
         return al_error_set(err, AL_ERR_INVALID,
                             "cannot write '%s': the array's count %zu does not match its shape %s",
                             path, a->count, text);

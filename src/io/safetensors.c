@@ -26,7 +26,6 @@
 
 #include "io/safetensors_internal.h"
 
-#define META_KEY "__metadata__"
 /* the largest json_int_t, which Jansson does not define */
 #if JSON_INTEGER_IS_LONG_LONG
 #define JSON_INT_MAX LLONG_MAX
@@ -60,52 +59,6 @@ const char *al_safetensors_dtype_name(al_dtype dtype)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-/* *out = a * b; returns 0 (and leaves *out alone) when it would overflow. */
-static int mul_size(size_t a, size_t b, size_t *out)
-{
-    if (a != 0 && b > SIZE_MAX / a)
-        return 0;
-    *out = a * b;
-    return 1;
-}
-
-/* Bytes a shape takes; 0 when it overflows. A zero dimension makes the size 0
- * however large the others are, so it is looked for first. */
-static int shape_bytes(int rank, const size_t *shape, size_t esize, size_t *count, size_t *bytes)
-{
-    size_t n = 1;
-    for (int i = 0; i < rank; i++)
-        if (shape[i] == 0)
-            n = 0;
-    for (int i = 0; i < rank && n != 0; i++)
-        if (!mul_size(n, shape[i], &n))
-            return 0;
-    if (!mul_size(n, esize, bytes))
-        return 0;
-    *count = n;
-    return 1;
-}
-
-/* "[2, 3]" ("[]" for rank 0), cut short if buf is too small. */
-static void shape_text(int rank, const size_t *shape, char *buf, size_t size)
-{
-    if (size < 2) {
-        if (size == 1)
-            buf[0] = '\0';
-        return;
-    }
-    size_t used = 0;
-    buf[used++] = '[';
-    buf[used] = '\0';
-    for (int i = 0; i < rank; i++) {
-        int w = snprintf(buf + used, size - used, "%s%zu", i == 0 ? "" : ", ", shape[i]);
-        if (w < 0 || (size_t)w >= size - used)
-            return;
-        used += (size_t)w;
-    }
-    snprintf(buf + used, size - used, "]");
-}
-
 /* Copies text from a file into buf for a message: control bytes become '?'
  * so a hostile file cannot garble the terminal, and long text is cut (at a
  * UTF-8 character boundary) with "...". */
@@ -126,15 +79,6 @@ void al_safetensors_echo(const char *s, char *buf, size_t size)
         buf[n] = '\0';
 }
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static const char *json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -148,165 +92,6 @@ static const char *json_type_name(const json_t *v)
     case JSON_NULL: return "null";
     }
     return "an unknown JSON value";
-}
-
-/* ---- the collection ---------------------------------------------------- */
-
-/* Grows an array of elements of elem_size to hold one more; 0 on failure. */
-static int grow(void **items, size_t *capacity, size_t count, size_t elem_size)
-{
-    if (count < *capacity)
-        return 1;
-    size_t cap = *capacity ? *capacity * 2 : 8;
-    size_t bytes = 0;
-    if (cap < *capacity || !mul_size(cap, elem_size, &bytes))
-        return 0;
-    void *p = realloc(*items, bytes);
-    if (!p)
-        return 0;
-    *items = p;
-    *capacity = cap;
-    return 1;
-}
-
-/* Appends without checking the name: used by the parser, whose names Jansson
- * has already found unique. Takes the array on success. */
-static al_status push(al_tensors *t, const char *name, al_array *array, int owned, al_error *err)
-{
-    char shown[ECHO_MAX + 8];
-    if (!grow((void **)&t->items, &t->capacity, t->count, sizeof *t->items)) {
-        al_safetensors_echo(name, shown, sizeof shown);
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory adding tensor '%s' (%zu tensors)",
-                            shown, t->count + 1);
-    }
-    char *copy = dup_string(name);
-    if (!copy) {
-        al_safetensors_echo(name, shown, sizeof shown);
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory adding tensor '%s'", shown);
-    }
-    al_tensor *item = &t->items[t->count++];
-    item->name = copy;
-    item->array = *array;
-    item->owned = owned;
-    if (owned)
-        memset(array, 0, sizeof *array);
-    return AL_OK;
-}
-
-/* The name and array rules shared by add and add_view. Data may be NULL:
- * a view with no data describes what a model expects, for al_tensors_check;
- * the writer refuses it. */
-static al_status check_new(const al_tensors *t, const char *name, const al_array *a,
-                           al_error *err)
-{
-    if (!t || !name || !a)
-        return al_error_set(err, AL_ERR_INVALID, "cannot add a tensor: NULL argument");
-    char shown[ECHO_MAX + 8];
-    al_safetensors_echo(name, shown, sizeof shown);
-    if (name[0] == '\0')
-        return al_error_set(err, AL_ERR_INVALID, "cannot add a tensor with an empty name");
-    if (strcmp(name, META_KEY) == 0)
-        return al_error_set(err, AL_ERR_INVALID, "cannot add a tensor named '" META_KEY
-                            "': the format reserves that key for metadata");
-    if (al_tensors_find(t, name))
-        return al_error_set(err, AL_ERR_INVALID, "cannot add tensor '%s': the name is taken",
-                            shown);
-    size_t esize = al_dtype_size(a->dtype), count = 0, bytes = 0;
-    if (esize == 0)
-        return al_error_set(err, AL_ERR_INVALID, "cannot add tensor '%s': unknown dtype code %d",
-                            shown, (int)a->dtype);
-    if (a->rank < 0 || a->rank > AL_NPY_MAX_RANK)
-        return al_error_set(err, AL_ERR_INVALID,
-                            "cannot add tensor '%s': rank %d is outside 0 to %d", shown, a->rank,
-                            AL_NPY_MAX_RANK);
-    if (!shape_bytes(a->rank, a->shape, esize, &count, &bytes) || count != a->count) {
-        char text[SHAPE_TEXT_BYTES];
-        shape_text(a->rank, a->shape, text, sizeof text);
-        return al_error_set(err, AL_ERR_INVALID, "cannot add tensor '%s': its count %zu does not "
-                            "match its shape %s", shown, a->count, text);
-    }
-    return AL_OK;
-}
-
-al_status al_tensors_add(al_tensors *t, const char *name, al_array *array, al_error *err)
-{
-    al_status st = check_new(t, name, array, err);
-    return st != AL_OK ? st : push(t, name, array, 1, err);
-}
-
-al_status al_tensors_add_view(al_tensors *t, const char *name, const al_array *array,
-                              al_error *err)
-{
-    al_status st = check_new(t, name, array, err);
-    if (st != AL_OK)
-        return st;
-    al_array view = *array;
-    return push(t, name, &view, 0, err);
-}
-
-/* Linear: collections are a net's parameters, tens to hundreds of names. */
-const al_array *al_tensors_find(const al_tensors *t, const char *name)
-{
-    if (!t || !name)
-        return NULL;
-    for (size_t i = 0; i < t->count; i++)
-        if (strcmp(t->items[i].name, name) == 0)
-            return &t->items[i].array;
-    return NULL;
-}
-
-al_status al_tensors_set_meta(al_tensors *t, const char *key, const char *value, al_error *err)
-{
-    if (!t || !key || !value)
-        return al_error_set(err, AL_ERR_INVALID, "cannot set metadata: NULL argument");
-    char *v = dup_string(value);
-    if (!v)
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory setting metadata");
-    for (size_t i = 0; i < t->meta_count; i++) {
-        if (strcmp(t->meta[i].key, key) == 0) {
-            free(t->meta[i].value);
-            t->meta[i].value = v;
-            return AL_OK;
-        }
-    }
-    char *k = dup_string(key);
-    if (!k || !grow((void **)&t->meta, &t->meta_capacity, t->meta_count, sizeof *t->meta)) {
-        free(k);
-        free(v);
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory setting metadata");
-    }
-    t->meta[t->meta_count].key = k;
-    t->meta[t->meta_count].value = v;
-    t->meta_count++;
-    return AL_OK;
-}
-
-const char *al_tensors_get_meta(const al_tensors *t, const char *key)
-{
-    if (!t || !key)
-        return NULL;
-    for (size_t i = 0; i < t->meta_count; i++)
-        if (strcmp(t->meta[i].key, key) == 0)
-            return t->meta[i].value;
-    return NULL;
-}
-
-void al_tensors_free(al_tensors *t)
-{
-    if (!t)
-        return;
-    for (size_t i = 0; i < t->count; i++) {
-        free(t->items[i].name);
-        if (t->items[i].owned)
-            al_array_free(&t->items[i].array);
-    }
-    for (size_t i = 0; i < t->meta_count; i++) {
-        free(t->meta[i].key);
-        free(t->meta[i].value);
-    }
-    free(t->items);
-    free(t->meta);
-    memset(t, 0, sizeof *t);
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -433,9 +218,9 @@ static al_status parse_entry(const char *name, const json_t *v, size_t data_len,
                          "section, which is %zu bytes", shown, e->begin, e->end, data_len);
 
     char text[SHAPE_TEXT_BYTES];
-    shape_text(e->rank, e->shape, text, sizeof text);
+    al_shape_text(e->rank, e->shape, text, sizeof text);
     size_t count = 0, bytes = 0;
-    if (!shape_bytes(e->rank, e->shape, al_dtype_size(e->dtype), &count, &bytes)) {
+    if (!al_tensors_shape_bytes(e->rank, e->shape, al_dtype_size(e->dtype), &count, &bytes)) {
         double need = (double)al_dtype_size(e->dtype);
         for (int i = 0; i < e->rank; i++)
             need *= (double)e->shape[i];
@@ -535,7 +320,7 @@ static al_status parse_tree(json_t *root, const unsigned char *data, size_t data
     json_object_foreach(root, key, value) {
         if (strcmp(key, META_KEY) == 0) {
             st = parse_meta(value, out, err);
-        } else if (!grow((void **)&entries, &capacity, count, sizeof *entries)) {
+        } else if (!al_tensors_grow((void **)&entries, &capacity, count, sizeof *entries)) {
             st = al_error_set(err, AL_ERR_NOMEM, "out of memory reading %zu header entries",
                               count + 1);
         } else {
@@ -557,7 +342,7 @@ static al_status parse_tree(json_t *root, const unsigned char *data, size_t data
             break;
         if (e->end > e->begin)
             memcpy(a.data, data + e->begin, e->end - e->begin);
-        st = push(out, e->name, &a, 1, err);
+        st = al_tensors_push(out, e->name, &a, 1, err);
         if (st != AL_OK)
             al_array_free(&a);
     }
@@ -679,7 +464,7 @@ static al_status build_header(const al_tensors *t, json_t **header, size_t *data
         al_safetensors_echo(item->name, shown, sizeof shown);
         size_t esize = al_dtype_size(a->dtype), count = 0, bytes = 0;
         if (esize == 0 || a->rank < 0 || a->rank > AL_NPY_MAX_RANK ||
-            !shape_bytes(a->rank, a->shape, esize, &count, &bytes) || count != a->count) {
+            !al_tensors_shape_bytes(a->rank, a->shape, esize, &count, &bytes) || count != a->count) {
             st = al_error_set(err, AL_ERR_INVALID, "cannot write tensor '%s': its dtype, rank, "
                               "shape and count do not agree", shown);
             break;

@@ -10,7 +10,7 @@
 #include "actlab/rng.h"
 #include "actlab/spec.h"
 #include "actlab/util.h"
-#include "nn/bind.h"
+#include "spec/bind.h"
 
 struct al_net {
     int n_layers;

@@ -1,10 +1,9 @@
 /* Binds a spec module's arguments to a list of parameter descriptions
  * (al_param_info): positional and keyword arguments, types, ranges, required
  * ones, duplicates, unknown names. Shared by the activation table and layers. */
-#ifndef ACTLAB_NN_BIND_H
-#define ACTLAB_NN_BIND_H
+#ifndef ACTLAB_SPEC_BIND_H
+#define ACTLAB_SPEC_BIND_H
 
-#include "actlab/act.h"
 #include "actlab/spec.h"
 
 /* values[] starts with the defaults and receives the arguments. extra_key,

@@ -2,7 +2,7 @@
  * pieces because C11 compilers need only accept 4095-character literals. */
 #include <string.h>
 
-#include "study/report_style.h"
+#include "report/report_style.h"
 
 /* System fonts only: nothing is fetched, and the charts' DejaVu Sans is what
  * most Linux machines give system-ui anyway. */

@@ -1,5 +1,5 @@
 /* Argument binding for spec modules; every message points at the argument. */
-#include "nn/bind.h"
+#include "spec/bind.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "study/report_style.h"
+#include "report/report_style.h"
 
 #define ID_MAX 64
 

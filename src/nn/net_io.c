@@ -1,0 +1,106 @@
+/* Model files: a net's parameters and buffers under PyTorch's nn.Sequential
+ * state_dict names and layouts, so that a file moves between actlab and
+ * PyTorch unchanged. */
+#include "actlab/nn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PyTorch's shape of a parameter or buffer: Linear weights are [out, in]. */
+static int ref_shape(const al_net *net, const al_param_ref *r, size_t shape[2])
+{
+    int index = atoi(r->name);
+    al_layer_info info = al_net_layer(net, index);
+    if (info.kind == AL_LAYER_LINEAR && strstr(r->name, ".weight")) {
+        shape[0] = info.out_features;
+        shape[1] = info.in_features;
+        return 2;
+    }
+    shape[0] = r->count;
+    return 1;
+}
+
+al_status al_net_state_dict(al_net *net, al_tensors *t, int shapes_only, al_error *err)
+{
+    int np, nb;
+    const al_param_ref *params = al_net_params(net, &np), *buffers = al_net_buffers(net, &nb);
+    for (int layer = 0; layer < al_net_layer_count(net); layer++) {
+        const al_param_ref *lists[2] = {params, buffers};
+        int counts[2] = {np, nb};
+        for (int l = 0; l < 2; l++)
+            for (int i = 0; i < counts[l]; i++) {
+                const al_param_ref *r = &lists[l][i];
+                if (atoi(r->name) != layer)
+                    continue;
+                size_t shape[2];
+                int rank = ref_shape(net, r, shape);
+                al_status st = al_tensors_add_view_of(t, r->name, AL_DTYPE_F32, rank, shape,
+                                                      shapes_only ? NULL : r->value, err);
+                if (st != AL_OK)
+                    return st;
+            }
+        int64_t *nbt = al_net_batches_tracked(net, layer);
+        if (nbt) {
+            char name[48];
+            snprintf(name, sizeof name, "%d.num_batches_tracked", layer);
+            al_status st = al_tensors_add_view_of(t, name, AL_DTYPE_I64, 0, NULL, shapes_only ? NULL : nbt, err);
+            if (st != AL_OK)
+                return st;
+        }
+    }
+    return AL_OK;
+}
+
+al_status al_net_save(const al_net *net_const, const char *path, al_error *err)
+{
+    al_net *net = (al_net *)net_const; /* views only read */
+    al_tensors t;
+    memset(&t, 0, sizeof t);
+    al_status st = al_net_state_dict(net, &t, 0, err);
+    if (st == AL_OK)
+        st = al_safetensors_write(path, &t, err);
+    al_tensors_free(&t);
+    return st;
+}
+
+al_status al_net_load_state(al_net *net, const al_tensors *loaded, const char *path, al_error *err)
+{
+    al_tensors expected, target;
+    memset(&expected, 0, sizeof expected);
+    memset(&target, 0, sizeof target);
+    al_status st = al_net_state_dict(net, &expected, 1, err);
+    if (st == AL_OK)
+        st = al_net_state_dict(net, &target, 0, err);
+    if (st == AL_OK) {
+        /* the file may hold more (a checkpoint's optimizer state): compare only model names */
+        al_tensors model_part;
+        memset(&model_part, 0, sizeof model_part);
+        for (size_t i = 0; st == AL_OK && i < loaded->count; i++)
+            if (strncmp(loaded->items[i].name, "optim.", 6) != 0)
+                st = al_tensors_add_view(&model_part, loaded->items[i].name, &loaded->items[i].array, err);
+        if (st == AL_OK)
+            st = al_tensors_check(&expected, &model_part, NULL, err);
+        if (st != AL_OK)
+            al_error_prefix(err, "'%s' does not fit the model: ", path);
+        al_tensors_free(&model_part);
+    }
+    for (size_t i = 0; st == AL_OK && i < target.count; i++) {
+        const al_array *src = al_tensors_find(loaded, target.items[i].name);
+        memcpy(target.items[i].array.data, src->data, src->count * al_dtype_size(src->dtype));
+    }
+    al_tensors_free(&expected);
+    al_tensors_free(&target);
+    return st;
+}
+
+al_status al_net_load(al_net *net, const char *path, al_error *err)
+{
+    al_tensors loaded;
+    memset(&loaded, 0, sizeof loaded);
+    al_status st = al_safetensors_read(path, &loaded, err);
+    if (st == AL_OK)
+        st = al_net_load_state(net, &loaded, path, err);
+    al_tensors_free(&loaded);
+    return st;
+}
