@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds actlab twice (Release, then ASan+UBSan) and runs every test in each,
+# Checks the layering and that the library prints nothing (check_layers.sh,
+# one test), builds actlab twice (Release, then ASan+UBSan) and runs every test in each,
 # then a short training, eval, predict and `act eval` of the Release build
 # under valgrind memcheck (scripts/valgrind.sh), which counts as one test.
 # The last line is the total: "N passed, N failed".
@@ -25,6 +26,8 @@ run_suite() {  # name, build dir, extra cmake args...
   passed=$((passed + p)); failed=$((failed + f))
 }
 mkdir -p build
+echo "== house rules (scripts/check_layers.sh)"
+if scripts/check_layers.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 run_suite release build/release -DCMAKE_BUILD_TYPE=Release
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite asan build/asan -DCMAKE_BUILD_TYPE=Debug -DACTLAB_SANITIZE=ON
