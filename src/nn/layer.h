@@ -93,7 +93,7 @@ struct al_layer_type {
     const char *module;      /* PyTorch's module name; NULL: the activation table's modules */
     const char *kind_name;   /* the "kind" of probe records: "linear" */
     const al_param_info *args; /* constructor arguments, bound by al_spec_bind */
-    int n_args;
+    int n_args;              /* at most AL_LAYER_MAX_ARGS */
     int is_activation;       /* its module, arguments and passes come from the activation table */
     int gain_init;           /* its weights take the gain of the activation that follows */
     int dx_optional;         /* backward accepts dx == NULL (the first layer's input needs none) */
