@@ -2,6 +2,7 @@
  * random projection of the output; PyTorch's init bounds; BatchNorm's
  * running statistics; dropout's scaling; spec errors of the net builder. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +216,86 @@ static void test_dropout(void)
     al_net_free(net);
 }
 
+/* Parameters and gradients each live in one block (al_net_param_block,
+ * al_net_grad_block): every view inside, in order, 64-byte aligned, at the
+ * same offset in both, with zero gaps; zeroing gradients clears the block. */
+static void test_blocks(void)
+{
+    al_net *net = NULL;
+    al_error err = {0};
+    CHECK(al_net_create("Linear(5, 7, bias=False), BatchNorm1d(7), PReLU(), Dropout(0.1), Linear(7, 3), "
+                        "Flatten(), Identity(), BatchNorm1d(3, affine=False)", NULL, &net, &err) == AL_OK,
+          "%s", err.message);
+    if (!net)
+        return;
+    int np;
+    const al_param_ref *p = al_net_params(net, &np);
+    static const char *const names[] = {"0.weight", "1.weight", "1.bias", "2.weight", "4.weight", "4.bias"};
+    static const size_t counts[] = {35, 7, 7, 1, 21, 3};
+    static const int no_decay[] = {0, 1, 1, 1, 0, 0};
+    size_t n_values, n_grads;
+    float *values = al_net_param_block(net, &n_values), *grads = al_net_grad_block(net, &n_grads);
+    CHECK(np == 6 && n_values == n_grads, "%d tensors; blocks of %zu and %zu floats", np, n_values, n_grads);
+    size_t end = 0, covered = 0;
+    for (int i = 0; i < np && i < 6; i++) {
+        CHECK(strcmp(p[i].name, names[i]) == 0 && p[i].count == counts[i] && p[i].no_decay == no_decay[i],
+              "tensor %d: %s of %zu (no_decay %d)", i, p[i].name, p[i].count, p[i].no_decay);
+        size_t at = (size_t)(p[i].value - values);
+        CHECK(p[i].value >= values && at >= end && at + p[i].count <= n_values, "%s inside the value block, in order",
+              p[i].name);
+        CHECK(p[i].grad == grads + at, "%s's gradient at the same offset", p[i].name);
+        CHECK((uintptr_t)p[i].value % 64 == 0 && (uintptr_t)p[i].grad % 64 == 0, "%s starts on 64 bytes", p[i].name);
+        for (size_t k = end; k < at; k++)
+            CHECK(values[k] == 0 && grads[k] == 0, "gap before %s is zero", p[i].name);
+        end = at + p[i].count;
+        covered += p[i].count;
+    }
+    CHECK(covered <= n_values && n_values - covered < 16 * (size_t)np, "only alignment gaps: %zu of %zu floats",
+          n_values - covered, n_values);
+    static const char *const kinds[] = {"linear", "batchnorm", "activation", "dropout", "linear", "flatten",
+                                        "identity", "batchnorm"};
+    for (int i = 0; i < al_net_layer_count(net); i++)
+        CHECK(strcmp(al_layer_kind_name(al_net_layer(net, i).kind), kinds[i]) == 0, "layer %d is %s", i,
+              al_layer_kind_name(al_net_layer(net, i).kind));
+
+    float x[4 * 5], dy[4 * 3];
+    for (int k = 0; k < 20; k++)
+        x[k] = (float)sin(k + 1.0);
+    for (int k = 0; k < 12; k++)
+        dy[k] = (float)cos(k + 1.0);
+    al_net_zero_grad(net);
+    al_net_forward(net, x, 4, 1, 1);
+    al_net_backward(net, dy, NULL);
+    int nonzero = 0;
+    for (int i = 0; i < np; i++)
+        nonzero += p[i].grad[0] != 0;
+    CHECK(nonzero == np, "backward reaches every tensor (%d of %d)", nonzero, np);
+    al_net_zero_grad(net);
+    size_t left = 0;
+    for (size_t k = 0; k < n_grads; k++)
+        left += grads[k] != 0;
+    CHECK(left == 0, "zero_grad clears the block (%zu left)", left);
+
+    /* the state_dict in PyTorch's order and shapes */
+    al_tensors t;
+    memset(&t, 0, sizeof t);
+    CHECK(al_net_state_dict(net, &t, 1, &err) == AL_OK, "%s", err.message);
+    static const char *const sd[] = {"0.weight", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                                     "1.num_batches_tracked", "2.weight", "4.weight", "4.bias",
+                                     "7.running_mean", "7.running_var", "7.num_batches_tracked"};
+    CHECK(t.count == 12, "12 state_dict entries, got %zu", t.count);
+    for (size_t i = 0; i < t.count && i < 12; i++)
+        CHECK(strcmp(t.items[i].name, sd[i]) == 0, "entry %zu is %s, want %s", i, t.items[i].name, sd[i]);
+    if (t.count == 12) {
+        CHECK(t.items[0].array.rank == 2 && t.items[0].array.shape[0] == 7 && t.items[0].array.shape[1] == 5,
+              "Linear's weight is [out, in]");
+        CHECK(t.items[5].array.rank == 0 && t.items[5].array.dtype == AL_DTYPE_I64, "num_batches_tracked is an I64 scalar");
+        CHECK(t.items[6].array.rank == 1 && t.items[6].array.shape[0] == 1, "PReLU's weight is [1]");
+    }
+    al_tensors_free(&t);
+    al_net_free(net);
+}
+
 static void expect_error(const char *spec, const char *needle)
 {
     al_net *net = NULL;
@@ -248,6 +329,8 @@ int main(void)
     test_batchnorm_running_stats();
     CHECK_SECTION("dropout");
     test_dropout();
+    CHECK_SECTION("blocks");
+    test_blocks();
     CHECK_SECTION("errors");
     test_errors();
     return check_summary("test_nn");

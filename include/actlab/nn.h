@@ -16,7 +16,8 @@
 extern "C" {
 #endif
 
-/* One learnable tensor as the optimizer sees it (flat, count floats).
+/* One learnable tensor as the optimizer sees it (flat, count floats): for a
+ * net's tensors, a named view into its parameter and gradient blocks.
  * no_decay marks tensors PyTorch recipes usually exclude from weight decay
  * (PReLU slopes, BatchNorm weight and bias). */
 typedef struct al_param_ref {
@@ -50,6 +51,10 @@ typedef enum al_layer_kind {
     AL_LAYER_FLATTEN,
     AL_LAYER_IDENTITY
 } al_layer_kind;
+
+/* The kind's name as probe records write it: "linear", "activation",
+ * "dropout", "batchnorm", "flatten", "identity". */
+const char *al_layer_kind_name(al_layer_kind kind);
 
 /* What a caller may know about one layer (read-only view). */
 typedef struct al_layer_info {
@@ -89,6 +94,12 @@ size_t al_net_out_features(const al_net *net);
 /* Learnable parameters in PyTorch's state_dict order ("0.weight", "0.bias",
  * ...), with their gradients; the array is owned by the net. */
 const al_param_ref *al_net_params(const al_net *net, int *count);
+/* All parameter values, and all their gradients, each in one block of
+ * *count floats: every al_net_params view lies inside, in the same order,
+ * starting on a 64-byte boundary; the gaps between views are zero. A pass
+ * over the block (zeroing, a finiteness check) covers every parameter. */
+float *al_net_param_block(const al_net *net, size_t *count);
+float *al_net_grad_block(const al_net *net, size_t *count);
 /* Buffers (BatchNorm running statistics) in state_dict order; grad is NULL.
  * num_batches_tracked is kept as a count in al_net_batches_tracked. */
 const al_param_ref *al_net_buffers(const al_net *net, int *count);
@@ -108,7 +119,7 @@ const float *al_net_forward(al_net *net, const float *x, size_t batch, int train
  * When dx is non-NULL the input gradient is written there too. */
 void al_net_backward(al_net *net, const float *dy, float *dx);
 
-/* Zeroes every parameter gradient. */
+/* Zeroes every parameter gradient (one memset of the gradient block). */
 void al_net_zero_grad(al_net *net);
 
 /* The output of layer `index` from the last forward pass ([batch, out]),

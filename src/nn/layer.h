@@ -1,5 +1,11 @@
-/* Private to src/nn: one layer's state, and the forward/backward of each
- * kind. Forward and backward of a kind sit side by side in layers.c. */
+/* Private to src/nn: the layer-kind table and one layer's state.
+ *
+ * Each layer kind is one row (al_layer_type) holding everything the net needs
+ * to know about it: its PyTorch module name and constructor arguments, shape
+ * inference, the tensors it registers under PyTorch's state_dict names, their
+ * initialisation, its per-batch scratch, forward, backward and free. The net
+ * (net.c) only walks the rows; no code outside layers.c asks which kind a
+ * layer is in order to decide what to do with it. */
 #ifndef ACTLAB_NN_LAYER_H
 #define ACTLAB_NN_LAYER_H
 
@@ -7,24 +13,43 @@
 #include <stdint.h>
 
 #include "actlab/nn.h"
+#include "actlab/rng.h"
+#include "actlab/spec.h"
+
+#define AL_SHAPE_MAX_RANK 4
+#define AL_LAYER_MAX_TENSORS 6
+#define AL_LAYER_MAX_ARGS 6
+
+/* A shape without the batch dimension: [features] for the layers there are
+ * today; [C, H, W] for convolutions; a tensor's own shape ([out, in]) when it
+ * describes a parameter. Rank 0 is a scalar (num_batches_tracked). */
+typedef struct al_shape {
+    int rank;
+    size_t dim[AL_SHAPE_MAX_RANK];
+} al_shape;
+
+/* The number of elements of s (1 for rank 0). */
+size_t al_shape_size(const al_shape *s);
+
+typedef struct al_layer_type al_layer_type;
 
 typedef struct al_layer {
-    al_layer_kind kind;
+    const al_layer_type *type;
     int index;
     char *module;            /* constructor text, for messages and the layer table */
-    size_t in, out;
+    al_shape in_shape, out_shape;
+    size_t in, out;          /* al_shape_size of in_shape and out_shape */
     al_act act;              /* activation layers */
     double p;                /* dropout probability */
     double eps, momentum;    /* batch norm */
     int has_bias, affine;
+    /* views into the net's blocks, set when the net registers the layer's tensors */
     float *weight, *bias;    /* Linear [out, in] and [out]; PReLU [n]; BatchNorm [C] */
     float *dweight, *dbias;
     float *running_mean, *running_var;
     int64_t batches_tracked;
-    /* per-batch scratch, sized by al_net_prepare */
-    float *mask;             /* dropout: 0 or 1/(1-p) per element */
-    float *xhat;             /* batch norm: normalised input */
-    float *inv_std;          /* batch norm: 1/sqrt(var + eps) per feature */
+    int64_t *tracked;        /* &batches_tracked when the kind registers a count, else NULL */
+    float *scratch;          /* per-batch scratch (type->scratch floats), a view into the pass block */
 } al_layer;
 
 /* Everything a pass needs from the net. */
@@ -35,15 +60,83 @@ typedef struct al_pass {
     int threads;
 } al_pass;
 
-void al_layer_forward(al_layer *l, const al_pass *pass, const float *x, float *y);
-/* dx may be NULL (first layer): only parameter gradients are then computed. */
-void al_layer_backward(al_layer *l, const al_pass *pass, const float *x, const float *y,
-                       const float *dy, float *dx);
-/* Activation layers: d = f'(x) elementwise, as the backward pass would use it. */
-void al_layer_derivative(const al_layer *l, const al_pass *pass, const float *x, const float *y,
-                         const float *ones, float *d);
-/* Allocates per-batch scratch for up to `batch` rows. */
-al_status al_layer_prepare(al_layer *l, size_t batch, al_error *err);
-void al_layer_free(al_layer *l);
+/* What a tensor is to the net: a parameter (value and gradient blocks), a
+ * float buffer (running statistics) or an int64 count kept in the layer. */
+typedef enum al_tensor_role {
+    AL_TENSOR_PARAM,
+    AL_TENSOR_BUFFER,
+    AL_TENSOR_COUNT
+} al_tensor_role;
+
+/* One state_dict entry a layer registers: "<index>.<suffix>", PyTorch's
+ * shape, and where the layer wants its views. */
+typedef struct al_tensor_decl {
+    const char *suffix;      /* "weight", "running_mean", "num_batches_tracked" */
+    al_tensor_role role;
+    int no_decay;            /* excluded from weight decay by PyTorch recipes */
+    al_shape shape;          /* Linear's weight [out, in]; a count has rank 0 */
+    float **value, **grad;   /* set to views into the blocks (grad: parameters only) */
+    int64_t *count;          /* AL_TENSOR_COUNT: the layer's counter */
+} al_tensor_decl;
+
+/* What initialisation sees besides the layer. */
+typedef struct al_layer_init {
+    const al_net_options *options;
+    al_rng *rng;             /* one stream, drawn from in layer order */
+    const al_act *next;      /* gain_init layers: the activation after it, or NULL */
+} al_layer_init;
+
+/* One layer kind. Hooks left NULL mean: nothing to do (no tensors, no
+ * initialisation beyond zeros, no scratch, no derivative, nothing to free). */
+struct al_layer_type {
+    al_layer_kind kind;
+    const char *module;      /* PyTorch's module name; NULL: the activation table's modules */
+    const char *kind_name;   /* the "kind" of probe records: "linear" */
+    const al_param_info *args; /* constructor arguments, bound by al_spec_bind */
+    int n_args;              /* at most AL_LAYER_MAX_ARGS */
+    int is_activation;       /* its module, arguments and passes come from the activation table */
+    int gain_init;           /* its weights take the gain of the activation that follows */
+    int dx_optional;         /* backward accepts dx == NULL (the first layer's input needs none) */
+    /* Reads the bound arguments (activations: the module itself) into l. */
+    al_status (*configure)(al_layer *l, const double *args, const al_spec *spec, const al_spec_module *m,
+                           al_error *err);
+    /* Sets l->in_shape and l->out_shape from the previous layer's output
+     * shape, NULL for the first layer; a mismatch names both sizes. */
+    al_status (*shape)(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
+                       al_error *err);
+    /* Declares the layer's state_dict entries in PyTorch's order; returns how many. */
+    int (*tensors)(al_layer *l, al_tensor_decl decl[AL_LAYER_MAX_TENSORS]);
+    /* Fills the registered tensors (they start at zero). */
+    void (*init)(al_layer *l, const al_layer_init *ctx);
+    /* Floats of scratch for passes of up to `batch` rows; at batch 0, the
+     * part that does not grow with the batch (counted with the model). */
+    size_t (*scratch)(const al_layer *l, size_t batch);
+    void (*forward)(al_layer *l, const al_pass *p, const float *x, float *y);
+    /* dy -> dx, adding into the parameter gradients; dx may be NULL when dx_optional. */
+    void (*backward)(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
+                     float *dx);
+    /* d = f'(x) elementwise with the slopes the last pass used (activations only). */
+    void (*derivative)(const al_layer *l, const al_pass *p, const float *x, const float *y,
+                       const float *ones, float *d);
+    /* Frees what the kind allocated itself (views into the net's blocks excepted). */
+    void (*release)(al_layer *l);
+};
+
+/* One entry of a net's state_dict, in PyTorch's order (per module: weight,
+ * bias, running_mean, running_var, num_batches_tracked). */
+typedef struct al_state_entry {
+    const char *name;        /* "0.weight" */
+    al_dtype dtype;          /* F32, or I64 for a count */
+    al_shape shape;
+    void *data;
+} al_state_entry;
+
+/* The net's state_dict entries (net.c; read by net_io.c). */
+const al_state_entry *al_net_state_entries(const al_net *net, int *count);
+
+/* The row for a module name (layer kinds first, then every activation), or NULL. */
+const al_layer_type *al_layer_type_find(const char *module);
+/* The error for a module no row knows, with the closest names. */
+al_status al_layer_unknown(const al_spec *spec, const al_spec_module *m, al_error *err);
 
 #endif

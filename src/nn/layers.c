@@ -1,5 +1,9 @@
-/* Forward and backward of every layer kind, side by side (llm.c style).
- * Layouts follow PyTorch: Linear's weight is [out, in]; x is [batch, in]. */
+/* The layer kinds, one row each (as KANN's kad_op_* functions keep an
+ * operation together): constructor arguments, shape inference, the tensors
+ * it registers and their initialisation, scratch, forward and backward side
+ * by side (llm.c style). Layouts follow PyTorch: Linear's weight is
+ * [out, in]; x is [batch, in]. Adding a kind means: its functions, its row,
+ * its entry in `types`, its test. */
 #include "nn/layer.h"
 
 #include <cblas.h>
@@ -7,9 +11,129 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "actlab/rng.h"
+#include "actlab/util.h"
+
+size_t al_shape_size(const al_shape *s)
+{
+    size_t n = 1;
+    for (int i = 0; i < s->rank; i++)
+        n *= s->dim[i];
+    return n;
+}
+
+static al_shape features(size_t n)
+{
+    al_shape s = {1, {n, 0, 0, 0}};
+    return s;
+}
+
+static al_shape matrix(size_t rows, size_t cols)
+{
+    al_shape s = {2, {rows, cols, 0, 0}};
+    return s;
+}
+
+/* Layers that fix their input width from their own arguments (l->in). */
+static al_status fixed_input(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
+                             al_error *err)
+{
+    if (in && al_shape_size(in) != l->in)
+        return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
+                                "%s expects %zu input features, but the layer before it produces %zu",
+                                l->module, l->in, al_shape_size(in));
+    l->in_shape = features(l->in);
+    l->out_shape = features(l->out);
+    return AL_OK;
+}
+
+/* Layers whose output has their input's shape; they cannot come first. */
+static al_status same_shape(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
+                            al_error *err)
+{
+    if (!in)
+        return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
+                                "the first module must fix the input size: start with "
+                                "Linear(in_features, out_features) or BatchNorm1d(n)");
+    l->in_shape = l->out_shape = *in;
+    return AL_OK;
+}
+
+static al_tensor_decl param(const char *suffix, al_shape shape, float **value, float **grad, int no_decay)
+{
+    al_tensor_decl d = {suffix, AL_TENSOR_PARAM, no_decay, shape, value, grad, NULL};
+    return d;
+}
+
+static al_tensor_decl buffer(const char *suffix, al_shape shape, float **value)
+{
+    al_tensor_decl d = {suffix, AL_TENSOR_BUFFER, 1, shape, value, NULL, NULL};
+    return d;
+}
+
+static void copy_forward(al_layer *l, const al_pass *p, const float *x, float *y)
+{
+    if (y != x)
+        memcpy(y, x, p->batch * l->out * sizeof(float));
+}
+
+static void copy_backward(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
+                          float *dx)
+{
+    (void)x;
+    (void)y;
+    if (dx && dx != dy)
+        memcpy(dx, dy, p->batch * l->out * sizeof(float));
+}
 
 /* ---- Linear: y = x W^T + b ---- */
+static const al_param_info linear_args[] = {
+    {"in_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
+    {"out_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
+    {"bias", AL_PARAM_BOOL, 0, 1, 0, 1, 0, 0, NULL, "True"}};
+
+static al_status linear_configure(al_layer *l, const double *a, const al_spec *spec, const al_spec_module *m,
+                                  al_error *err)
+{
+    (void)spec, (void)m, (void)err;
+    l->in = (size_t)a[0];
+    l->out = (size_t)a[1];
+    l->has_bias = a[2] != 0;
+    return AL_OK;
+}
+
+static int linear_tensors(al_layer *l, al_tensor_decl d[AL_LAYER_MAX_TENSORS])
+{
+    d[0] = param("weight", matrix(l->out, l->in), &l->weight, &l->dweight, 0);
+    if (!l->has_bias)
+        return 1;
+    d[1] = param("bias", features(l->out), &l->bias, &l->dbias, 0);
+    return 2;
+}
+
+/* Weights and biases as PyTorch initialises them, or by the chosen scheme
+ * with the gain of the activation that follows. */
+static void linear_init(al_layer *l, const al_layer_init *c)
+{
+    const al_init_scheme scheme = c->options->init;
+    double fan_in = (double)l->in, fan_out = (double)l->out;
+    double gain = c->next ? al_act_gain(c->next) : 1.0, bound = 1.0 / sqrt(fan_in);
+    size_t nw = l->in * l->out;
+    for (size_t i = 0; i < nw; i++) {
+        double u = 2 * al_rng_uniform(c->rng) - 1, w;
+        switch (scheme) {
+        case AL_INIT_XAVIER_UNIFORM: w = u * gain * sqrt(6.0 / (fan_in + fan_out)); break;
+        case AL_INIT_XAVIER_NORMAL: w = al_rng_normal(c->rng) * gain * sqrt(2.0 / (fan_in + fan_out)); break;
+        case AL_INIT_KAIMING_UNIFORM: w = u * gain * sqrt(3.0 / fan_in); break;
+        case AL_INIT_KAIMING_NORMAL: w = al_rng_normal(c->rng) * gain / sqrt(fan_in); break;
+        case AL_INIT_LECUN_NORMAL: w = al_rng_normal(c->rng) / sqrt(fan_in); break;
+        default: w = u * bound; break; /* kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in)) */
+        }
+        l->weight[i] = (float)w;
+    }
+    for (size_t i = 0; l->has_bias && i < l->out; i++)
+        l->bias[i] = scheme == AL_INIT_PYTORCH ? (float)((2 * al_rng_uniform(c->rng) - 1) * bound) : 0.0f;
+}
+
 static void linear_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
     const int n = (int)p->batch, in = (int)l->in, out = (int)l->out;
@@ -20,8 +144,10 @@ static void linear_forward(al_layer *l, const al_pass *p, const float *x, float 
                 l->has_bias ? 1.0f : 0.0f, y, out);
 }
 
-static void linear_backward(al_layer *l, const al_pass *p, const float *x, const float *dy, float *dx)
+static void linear_backward(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
+                            float *dx)
 {
+    (void)y;
     const int n = (int)p->batch, in = (int)l->in, out = (int)l->out;
     /* dW += dy^T x ; db += column sums of dy ; dx = dy W */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1.0f, dy, out, x, in, 1.0f,
@@ -37,50 +163,196 @@ static void linear_backward(al_layer *l, const al_pass *p, const float *x, const
                     in, 0.0f, dx, in);
 }
 
-/* ---- activations: the table does the work ---- */
+static const al_layer_type linear_type = {
+    .kind = AL_LAYER_LINEAR, .module = "Linear", .kind_name = "linear",
+    .args = linear_args, .n_args = 3, .gain_init = 1, .dx_optional = 1,
+    .configure = linear_configure, .shape = fixed_input, .tensors = linear_tensors,
+    .init = linear_init, .forward = linear_forward, .backward = linear_backward};
+
+/* ---- activations: the activation table does the work ---- */
+static al_status act_configure(al_layer *l, const double *a, const al_spec *spec, const al_spec_module *m,
+                               al_error *err)
+{
+    (void)a;
+    return al_act_from_module(spec, m, &l->act, err);
+}
+
+static al_status act_shape(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
+                           al_error *err)
+{
+    al_status st = same_shape(l, in, spec, m, err);
+    size_t nw = al_act_weight_count(&l->act), channels = l->in_shape.dim[0];
+    if (st == AL_OK && nw > 1 && nw != channels)
+        return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
+                                "%s has %zu slopes but its input has %zu features: use num_parameters=1 "
+                                "or %zu", l->module, nw, channels, channels);
+    return st;
+}
+
+static int act_tensors(al_layer *l, al_tensor_decl d[AL_LAYER_MAX_TENSORS])
+{
+    size_t nw = al_act_weight_count(&l->act);
+    if (nw == 0)
+        return 0;
+    d[0] = param("weight", features(nw), &l->weight, &l->dweight, 1);
+    return 1;
+}
+
+/* Learnable slopes start at the activation's `init` argument (PReLU's 0.25). */
+static void act_init(al_layer *l, const al_layer_init *c)
+{
+    (void)c;
+    const al_act_info *info = al_act_info_of(l->act.id);
+    double start = 0;
+    for (int i = 0; i < info->n_params; i++)
+        if (strcmp(info->params[i].name, "init") == 0)
+            start = l->act.param[i];
+    size_t nw = al_act_weight_count(&l->act);
+    for (size_t k = 0; k < nw; k++)
+        l->weight[k] = (float)start;
+}
+
 static al_act_run act_run(const al_layer *l, const al_pass *p)
 {
+    /* PReLU's channels are dimension 1 of [batch, C, ...] */
     al_act_run run = al_act_run_default();
-    run.channels = l->out;
+    run.channels = l->out_shape.dim[0];
+    run.inner = l->out / run.channels;
     run.training = p->training;
     run.seed = al_mix64(p->seed ^ ((uint64_t)l->index << 32));
     run.threads = p->threads;
     return run;
 }
 
+static void act_forward(al_layer *l, const al_pass *p, const float *x, float *y)
+{
+    al_act_run run = act_run(l, p);
+    al_act_forward_f32(&l->act, &run, p->batch * l->out, x, y, l->weight);
+}
+
+static void act_backward(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
+                         float *dx)
+{
+    al_act_run run = act_run(l, p);
+    al_act_backward_f32(&l->act, &run, p->batch * l->out, x, y, dy, dx, l->weight, l->dweight);
+}
+
+static void act_derivative(const al_layer *l, const al_pass *p, const float *x, const float *y,
+                           const float *ones, float *d)
+{
+    al_act_run run = act_run(l, p);
+    al_act_backward_f32(&l->act, &run, p->batch * l->out, x, y, ones, d, l->weight, NULL);
+}
+
+static const al_layer_type activation_type = {
+    .kind = AL_LAYER_ACTIVATION, .module = NULL, .kind_name = "activation", .is_activation = 1,
+    .configure = act_configure, .shape = act_shape, .tensors = act_tensors, .init = act_init,
+    .forward = act_forward, .backward = act_backward, .derivative = act_derivative};
+
 /* ---- Dropout (inverted): y = x * mask, mask = 0 or 1/(1 - p) ---- */
+static const al_param_info dropout_args[] = {{"p", AL_PARAM_FLOAT, 0, 0.5, 0, 1, 0, 0, NULL, "0.5"},
+                                             {"inplace", AL_PARAM_BOOL, 0, 0, 0, 1, 0, 0, NULL, "False"}};
+
+static al_status dropout_configure(al_layer *l, const double *a, const al_spec *spec, const al_spec_module *m,
+                                   al_error *err)
+{
+    (void)spec, (void)m, (void)err;
+    l->p = a[0];
+    return AL_OK;
+}
+
+static size_t dropout_scratch(const al_layer *l, size_t batch)
+{
+    return batch * l->out; /* the mask */
+}
+
 static void dropout_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
     size_t n = p->batch * l->out;
     if (!p->training || l->p == 0) {
-        if (y != x)
-            memcpy(y, x, n * sizeof(float));
+        copy_forward(l, p, x, y);
         return;
     }
+    float *mask = l->scratch;
     al_hash_key key = al_hash_key_from_seed(al_mix64(p->seed ^ ((uint64_t)l->index << 40)));
     float keep_scale = l->p >= 1 ? 0.0f : (float)(1.0 / (1.0 - l->p)), drop = (float)l->p;
     for (size_t i = 0; i < n; i++) {
-        l->mask[i] = al_hash_uniform(key, (uint32_t)i) < drop ? 0.0f : keep_scale;
-        y[i] = x[i] * l->mask[i];
+        mask[i] = al_hash_uniform(key, (uint32_t)i) < drop ? 0.0f : keep_scale;
+        y[i] = x[i] * mask[i];
     }
 }
 
-static void dropout_backward(al_layer *l, const al_pass *p, const float *dy, float *dx)
+static void dropout_backward(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
+                             float *dx)
 {
-    size_t n = p->batch * l->out;
-    if (!p->training || l->p == 0) {
-        if (dx != dy)
-            memcpy(dx, dy, n * sizeof(float));
+    if (!dx || !p->training || l->p == 0) {
+        copy_backward(l, p, x, y, dy, dx);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        dx[i] = dy[i] * l->mask[i];
+    const float *mask = l->scratch;
+    for (size_t i = 0, n = p->batch * l->out; i < n; i++)
+        dx[i] = dy[i] * mask[i];
 }
 
+static const al_layer_type dropout_type = {
+    .kind = AL_LAYER_DROPOUT, .module = "Dropout", .kind_name = "dropout",
+    .args = dropout_args, .n_args = 2, .dx_optional = 1,
+    .configure = dropout_configure, .shape = same_shape, .scratch = dropout_scratch,
+    .forward = dropout_forward, .backward = dropout_backward};
+
 /* ---- BatchNorm1d over [batch, C]: PyTorch's statistics and update rule ---- */
+static const al_param_info batchnorm_args[] = {
+    {"num_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
+    {"eps", AL_PARAM_FLOAT, 0, 1e-5, 0, INFINITY, 1, 1, NULL, "1e-05"},
+    {"momentum", AL_PARAM_FLOAT, 0, 0.1, 0, 1, 0, 0, NULL, "0.1"},
+    {"affine", AL_PARAM_BOOL, 0, 1, 0, 1, 0, 0, NULL, "True"}};
+
+static al_status batchnorm_configure(al_layer *l, const double *a, const al_spec *spec,
+                                     const al_spec_module *m, al_error *err)
+{
+    (void)spec, (void)m, (void)err;
+    l->in = l->out = (size_t)a[0];
+    l->eps = a[1];
+    l->momentum = a[2];
+    l->affine = a[3] != 0;
+    return AL_OK;
+}
+
+static int batchnorm_tensors(al_layer *l, al_tensor_decl d[AL_LAYER_MAX_TENSORS])
+{
+    int n = 0;
+    if (l->affine) {
+        d[n++] = param("weight", features(l->out), &l->weight, &l->dweight, 1);
+        d[n++] = param("bias", features(l->out), &l->bias, &l->dbias, 1);
+    }
+    d[n++] = buffer("running_mean", features(l->out), &l->running_mean);
+    d[n++] = buffer("running_var", features(l->out), &l->running_var);
+    al_tensor_decl count = {"num_batches_tracked", AL_TENSOR_COUNT, 1, {0, {0}}, NULL, NULL,
+                            &l->batches_tracked};
+    d[n++] = count;
+    return n;
+}
+
+static void batchnorm_init(al_layer *l, const al_layer_init *c)
+{
+    (void)c;
+    for (size_t k = 0; k < l->out; k++) {
+        l->running_var[k] = 1.0f;
+        if (l->affine)
+            l->weight[k] = 1.0f;
+    }
+}
+
+/* inv_std ([C], 1/sqrt(var + eps)) then xhat ([batch, C], the normalised input) */
+static size_t batchnorm_scratch(const al_layer *l, size_t batch)
+{
+    return l->out + batch * l->out;
+}
+
 static void batchnorm_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
     const size_t n = p->batch, c_n = l->out;
+    float *inv_stds = l->scratch, *xhat = l->scratch + c_n;
     for (size_t c = 0; c < c_n; c++) {
         double mean, var;
         if (p->training) {
@@ -103,10 +375,10 @@ static void batchnorm_forward(al_layer *l, const al_pass *p, const float *x, flo
         }
         float inv_std = (float)(1.0 / sqrt(var + l->eps));
         float g = l->affine ? l->weight[c] : 1.0f, b = l->affine ? l->bias[c] : 0.0f;
-        l->inv_std[c] = inv_std;
+        inv_stds[c] = inv_std;
         for (size_t r = 0; r < n; r++) {
             float xh = (x[r * c_n + c] - (float)mean) * inv_std;
-            l->xhat[r * c_n + c] = xh;
+            xhat[r * c_n + c] = xh;
             y[r * c_n + c] = xh * g + b;
         }
     }
@@ -114,14 +386,17 @@ static void batchnorm_forward(al_layer *l, const al_pass *p, const float *x, flo
         l->batches_tracked++;
 }
 
-static void batchnorm_backward(al_layer *l, const al_pass *p, const float *dy, float *dx)
+static void batchnorm_backward(al_layer *l, const al_pass *p, const float *x, const float *y,
+                               const float *dy, float *dx)
 {
+    (void)x, (void)y;
     const size_t n = p->batch, c_n = l->out;
+    const float *inv_std = l->scratch, *xhat = l->scratch + c_n;
     for (size_t c = 0; c < c_n; c++) {
         double sum_dy = 0, sum_dy_xh = 0;
         for (size_t r = 0; r < n; r++) {
             sum_dy += dy[r * c_n + c];
-            sum_dy_xh += (double)dy[r * c_n + c] * l->xhat[r * c_n + c];
+            sum_dy_xh += (double)dy[r * c_n + c] * xhat[r * c_n + c];
         }
         if (l->affine) {
             l->dweight[c] += (float)sum_dy_xh;
@@ -132,93 +407,85 @@ static void batchnorm_backward(al_layer *l, const al_pass *p, const float *dy, f
         float g = l->affine ? l->weight[c] : 1.0f;
         if (!p->training) { /* running statistics are constants */
             for (size_t r = 0; r < n; r++)
-                dx[r * c_n + c] = dy[r * c_n + c] * g * l->inv_std[c];
+                dx[r * c_n + c] = dy[r * c_n + c] * g * inv_std[c];
             continue;
         }
         /* dx = g/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)) */
         double mean_dy = sum_dy / (double)n, mean_dy_xh = sum_dy_xh / (double)n;
         for (size_t r = 0; r < n; r++)
-            dx[r * c_n + c] = (float)((double)g * l->inv_std[c] *
-                                      (dy[r * c_n + c] - mean_dy - l->xhat[r * c_n + c] * mean_dy_xh));
+            dx[r * c_n + c] = (float)((double)g * inv_std[c] *
+                                      (dy[r * c_n + c] - mean_dy - xhat[r * c_n + c] * mean_dy_xh));
     }
 }
 
-void al_layer_forward(al_layer *l, const al_pass *p, const float *x, float *y)
+static const al_layer_type batchnorm_type = {
+    .kind = AL_LAYER_BATCHNORM, .module = "BatchNorm1d", .kind_name = "batchnorm",
+    .args = batchnorm_args, .n_args = 4, .dx_optional = 1,
+    .configure = batchnorm_configure, .shape = fixed_input, .tensors = batchnorm_tensors,
+    .init = batchnorm_init, .scratch = batchnorm_scratch,
+    .forward = batchnorm_forward, .backward = batchnorm_backward};
+
+/* ---- Flatten and Identity: the data passes through ---- */
+static const al_param_info flatten_args[] = {{"start_dim", AL_PARAM_INT, 0, 1, 1, 1, 0, 0, NULL, "1"},
+                                             {"end_dim", AL_PARAM_INT, 0, -1, -1, -1, 0, 0, NULL, "-1"}};
+
+/* [C, H, W] -> [C*H*W]: all dimensions after the batch become one. */
+static al_status flatten_shape(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
+                               al_error *err)
 {
-    switch (l->kind) {
-    case AL_LAYER_LINEAR: linear_forward(l, p, x, y); break;
-    case AL_LAYER_ACTIVATION: {
-        al_act_run run = act_run(l, p);
-        al_act_forward_f32(&l->act, &run, p->batch * l->out, x, y, l->weight);
-        break;
-    }
-    case AL_LAYER_DROPOUT: dropout_forward(l, p, x, y); break;
-    case AL_LAYER_BATCHNORM: batchnorm_forward(l, p, x, y); break;
-    case AL_LAYER_FLATTEN:
-    case AL_LAYER_IDENTITY:
-        if (y != x)
-            memcpy(y, x, p->batch * l->out * sizeof(float));
-        break;
-    }
+    al_status st = same_shape(l, in, spec, m, err);
+    if (st == AL_OK)
+        l->out_shape = features(al_shape_size(in));
+    return st;
 }
 
-void al_layer_backward(al_layer *l, const al_pass *p, const float *x, const float *y,
-                       const float *dy, float *dx)
+static const al_layer_type flatten_type = {
+    .kind = AL_LAYER_FLATTEN, .module = "Flatten", .kind_name = "flatten",
+    .args = flatten_args, .n_args = 2, .dx_optional = 1,
+    .shape = flatten_shape, .forward = copy_forward, .backward = copy_backward};
+
+/* nn.Identity is a module of its own; the activation table also lists it
+ * (for `act` and the studies), so this row must come before the activations. */
+static const al_layer_type identity_type = {
+    .kind = AL_LAYER_IDENTITY, .module = "Identity", .kind_name = "identity", .dx_optional = 1,
+    .shape = same_shape, .forward = copy_forward, .backward = copy_backward};
+
+/* ---- the table ---- */
+static const al_layer_type *const types[] = {&linear_type,   &dropout_type,  &batchnorm_type,
+                                             &flatten_type,  &identity_type, &activation_type};
+#define N_TYPES (sizeof types / sizeof types[0])
+
+const al_layer_type *al_layer_type_find(const char *module)
 {
-    switch (l->kind) {
-    case AL_LAYER_LINEAR: linear_backward(l, p, x, dy, dx); break;
-    case AL_LAYER_ACTIVATION: {
-        al_act_run run = act_run(l, p);
-        /* the net gives activation layers a dx buffer even in first place */
-        if (dx)
-            al_act_backward_f32(&l->act, &run, p->batch * l->out, x, y, dy, dx, l->weight, l->dweight);
-        break;
-    }
-    case AL_LAYER_DROPOUT: if (dx) dropout_backward(l, p, dy, dx); break;
-    case AL_LAYER_BATCHNORM: batchnorm_backward(l, p, dy, dx); break;
-    case AL_LAYER_FLATTEN:
-    case AL_LAYER_IDENTITY:
-        if (dx && dx != dy)
-            memcpy(dx, dy, p->batch * l->out * sizeof(float));
-        break;
-    }
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (types[i]->module && strcmp(types[i]->module, module) == 0)
+            return types[i];
+    al_act_id id;
+    return al_act_find(module, &id, NULL) == AL_OK ? &activation_type : NULL;
 }
 
-void al_layer_derivative(const al_layer *l, const al_pass *p, const float *x, const float *y,
-                         const float *ones, float *d)
+al_status al_layer_unknown(const al_spec *spec, const al_spec_module *m, al_error *err)
 {
-    al_act_run run = act_run(l, p);
-    al_act_backward_f32(&l->act, &run, p->batch * l->out, x, y, ones, d, l->weight, NULL);
+    /* suggest from layers and activations together; names both know are
+     * listed once, in the activation table's order */
+    const char *names[N_TYPES + AL_ACT_COUNT];
+    size_t n = 0;
+    al_act_id id;
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (types[i]->module && al_act_find(types[i]->module, &id, NULL) != AL_OK)
+            names[n++] = types[i]->module;
+    for (int i = 0; i < AL_ACT_COUNT; i++)
+        names[n++] = al_act_info_of((al_act_id)i)->name;
+    char close[256];
+    al_closest_names(m->name, names, n, close, sizeof close);
+    return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_INVALID,
+                            "unknown module '%s': did you mean %s?", m->name, close);
 }
 
-al_status al_layer_prepare(al_layer *l, size_t batch, al_error *err)
+const char *al_layer_kind_name(al_layer_kind kind)
 {
-    size_t n = batch * l->out;
-    if (l->kind == AL_LAYER_DROPOUT) {
-        free(l->mask);
-        l->mask = malloc(n * sizeof(float));
-        if (!l->mask)
-            return al_error_set(err, AL_ERR_NOMEM, "out of memory for %s's mask (%zu floats)", l->module, n);
-    }
-    if (l->kind == AL_LAYER_BATCHNORM) {
-        free(l->xhat);
-        l->xhat = malloc(n * sizeof(float));
-        if (!l->xhat)
-            return al_error_set(err, AL_ERR_NOMEM, "out of memory for %s (%zu floats)", l->module, n);
-    }
-    return AL_OK;
-}
-
-void al_layer_free(al_layer *l)
-{
-    free(l->module);
-    free(l->weight);
-    free(l->bias);
-    free(l->dweight);
-    free(l->dbias);
-    free(l->running_mean);
-    free(l->running_var);
-    free(l->mask);
-    free(l->xhat);
-    free(l->inv_std);
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (types[i]->kind == kind)
+            return types[i]->kind_name;
+    return "?";
 }

@@ -1,5 +1,6 @@
-/* The net: layers built from a spec, the buffers of a pass, and the
- * parameter list in PyTorch's state_dict order. */
+/* The net: layers built from a spec by the layer table (layers.c), the
+ * blocks holding their tensors and the buffers of a pass, and the parameter
+ * list in PyTorch's state_dict order. */
 #include "nn/layer.h"
 
 #include <math.h>
@@ -12,6 +13,11 @@
 #include "actlab/util.h"
 #include "spec/bind.h"
 
+/* Memory, llm.c style: every parameter value in one block, every gradient
+ * in another at the same offsets, the buffers in a third; al_param_ref
+ * entries are named views into them. The buffers of a pass (each layer's
+ * output and its gradient, dLoss/dinput, the layers' scratch) are one more
+ * block, sized by al_net_prepare. */
 struct al_net {
     int n_layers;
     al_layer *layers;
@@ -20,16 +26,19 @@ struct al_net {
     int training;
     uint64_t pass_seed;
     const float *input;
+    float *pass_block;
     float **out;         /* out[i]: output of layer i, [capacity, layers[i].out] */
     float **gout;        /* gout[i]: dLoss/dout[i] */
     float *gin;          /* dLoss/dinput when a caller or a first activation layer needs it */
+    float *values, *grads, *buffer_values;
+    size_t block_floats; /* of values and of grads */
     al_param_ref *params, *buffers;
     int n_params, n_buffers;
-    char (*names)[48];   /* storage for parameter and buffer names */
+    al_state_entry *entries;
+    int n_entries;
+    char (*names)[48];   /* storage for the entries' names */
     int have_grads;
 };
-
-static const char *const layer_modules[] = {"Linear", "Dropout", "BatchNorm1d", "Flatten"};
 
 static const struct {
     const char *name;
@@ -104,7 +113,7 @@ static char *module_text(const al_spec *spec, const al_spec_module *m)
     return t;
 }
 
-/* Reads one module into a layer (sizes of activation-like layers come later). */
+/* Reads one module into a layer: its row, its arguments (shapes come later). */
 static al_status build_layer(const al_spec *spec, const al_spec_module *m, int index, al_layer *l,
                              al_error *err)
 {
@@ -113,130 +122,77 @@ static al_status build_layer(const al_spec *spec, const al_spec_module *m, int i
     l->module = module_text(spec, m);
     if (!l->module)
         return al_error_set(err, AL_ERR_NOMEM, "out of memory reading the spec");
-    if (strcmp(m->name, "Linear") == 0) {
-        static const al_param_info p[] = {
-            {"in_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
-            {"out_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
-            {"bias", AL_PARAM_BOOL, 0, 1, 0, 1, 0, 0, NULL, "True"}};
-        double v[3] = {NAN, NAN, 1};
-        al_status st = al_spec_bind(spec, m, p, 3, NULL, v, NULL, NULL, err);
+    l->type = al_layer_type_find(m->name);
+    if (!l->type)
+        return al_layer_unknown(spec, m, err);
+    double args[AL_LAYER_MAX_ARGS];
+    if (!l->type->is_activation) {
+        for (int i = 0; i < l->type->n_args; i++)
+            args[i] = l->type->args[i].required ? NAN : l->type->args[i].default_value;
+        al_status st = al_spec_bind(spec, m, l->type->args, l->type->n_args, NULL, args, NULL, NULL, err);
         if (st != AL_OK)
             return st;
-        l->kind = AL_LAYER_LINEAR;
-        l->in = (size_t)v[0];
-        l->out = (size_t)v[1];
-        l->has_bias = v[2] != 0;
-        return AL_OK;
     }
-    if (strcmp(m->name, "Dropout") == 0) {
-        static const al_param_info p[] = {{"p", AL_PARAM_FLOAT, 0, 0.5, 0, 1, 0, 0, NULL, "0.5"},
-                                          {"inplace", AL_PARAM_BOOL, 0, 0, 0, 1, 0, 0, NULL, "False"}};
-        double v[2] = {0.5, 0};
-        l->kind = AL_LAYER_DROPOUT;
-        al_status st = al_spec_bind(spec, m, p, 2, NULL, v, NULL, NULL, err);
-        l->p = v[0];
-        return st;
-    }
-    if (strcmp(m->name, "BatchNorm1d") == 0) {
-        static const al_param_info p[] = {
-            {"num_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
-            {"eps", AL_PARAM_FLOAT, 0, 1e-5, 0, INFINITY, 1, 1, NULL, "1e-05"},
-            {"momentum", AL_PARAM_FLOAT, 0, 0.1, 0, 1, 0, 0, NULL, "0.1"},
-            {"affine", AL_PARAM_BOOL, 0, 1, 0, 1, 0, 0, NULL, "True"}};
-        double v[4] = {NAN, 1e-5, 0.1, 1};
-        al_status st = al_spec_bind(spec, m, p, 4, NULL, v, NULL, NULL, err);
+    return l->type->configure ? l->type->configure(l, args, spec, m, err) : AL_OK;
+}
+
+/* Each layer's input and output shapes, from the first layer on. */
+static al_status infer_shapes(al_net *net, const al_spec *spec, al_error *err)
+{
+    const al_shape *prev = NULL;
+    for (int i = 0; i < net->n_layers; i++) {
+        al_layer *l = &net->layers[i];
+        al_status st = l->type->shape(l, prev, spec, &spec->modules[i], err);
         if (st != AL_OK)
             return st;
-        l->kind = AL_LAYER_BATCHNORM;
-        l->in = l->out = (size_t)v[0];
-        l->eps = v[1];
-        l->momentum = v[2];
-        l->affine = v[3] != 0;
-        return AL_OK;
+        l->in = al_shape_size(&l->in_shape);
+        l->out = al_shape_size(&l->out_shape);
+        prev = &l->out_shape;
     }
-    if (strcmp(m->name, "Flatten") == 0) {
-        static const al_param_info p[] = {{"start_dim", AL_PARAM_INT, 0, 1, 1, 1, 0, 0, NULL, "1"},
-                                          {"end_dim", AL_PARAM_INT, 0, -1, -1, -1, 0, 0, NULL, "-1"}};
-        double v[2] = {1, -1};
-        l->kind = AL_LAYER_FLATTEN;
-        return al_spec_bind(spec, m, p, 2, NULL, v, NULL, NULL, err);
-    }
-    al_act_id id;
-    if (al_act_find(m->name, &id, NULL) == AL_OK) {
-        l->kind = id == AL_ACT_IDENTITY ? AL_LAYER_IDENTITY : AL_LAYER_ACTIVATION;
-        return al_act_from_module(spec, m, &l->act, err);
-    }
-    /* unknown: suggest from layers and activations together */
-    const char *names[AL_ACT_COUNT + 4];
-    size_t n = 0;
-    for (size_t i = 0; i < 4; i++)
-        names[n++] = layer_modules[i];
-    for (int i = 0; i < AL_ACT_COUNT; i++)
-        names[n++] = al_act_info_of((al_act_id)i)->name;
-    char close[256];
-    al_closest_names(m->name, names, n, close, sizeof close);
-    return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_INVALID,
-                            "unknown module '%s': did you mean %s?", m->name, close);
-}
-
-static float *alloc_floats(size_t n)
-{
-    return calloc(n ? n : 1, sizeof(float));
-}
-
-/* Weights and biases as PyTorch initialises them, or by the chosen scheme
- * with the gain of the activation that follows. */
-static void init_linear(al_layer *l, const al_act *next, const al_net_options *o, al_rng *rng)
-{
-    double fan_in = (double)l->in, fan_out = (double)l->out;
-    double gain = next ? al_act_gain(next) : 1.0, bound = 1.0 / sqrt(fan_in);
-    size_t nw = l->in * l->out;
-    for (size_t i = 0; i < nw; i++) {
-        double u = 2 * al_rng_uniform(rng) - 1, w;
-        switch (o->init) {
-        case AL_INIT_XAVIER_UNIFORM: w = u * gain * sqrt(6.0 / (fan_in + fan_out)); break;
-        case AL_INIT_XAVIER_NORMAL: w = al_rng_normal(rng) * gain * sqrt(2.0 / (fan_in + fan_out)); break;
-        case AL_INIT_KAIMING_UNIFORM: w = u * gain * sqrt(3.0 / fan_in); break;
-        case AL_INIT_KAIMING_NORMAL: w = al_rng_normal(rng) * gain / sqrt(fan_in); break;
-        case AL_INIT_LECUN_NORMAL: w = al_rng_normal(rng) / sqrt(fan_in); break;
-        default: w = u * bound; break; /* kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in)) */
-        }
-        l->weight[i] = (float)w;
-    }
-    for (size_t i = 0; l->has_bias && i < l->out; i++)
-        l->bias[i] = o->init == AL_INIT_PYTORCH ? (float)((2 * al_rng_uniform(rng) - 1) * bound) : 0.0f;
-}
-
-static al_status add_ref(al_net *net, al_param_ref *list, int *count, int index, const char *suffix,
-                         float *value, float *grad, size_t n, int no_decay)
-{
-    int k = net->n_params + net->n_buffers;
-    snprintf(net->names[k], sizeof net->names[k], "%d.%s", index, suffix);
-    al_param_ref *r = &list[(*count)++];
-    r->name = net->names[k];
-    r->value = value;
-    r->grad = grad;
-    r->count = n;
-    r->no_decay = no_decay;
     return AL_OK;
 }
 
-/* The parameters, their gradients and BatchNorm's buffers are checked
- * against the machine's memory before any is allocated, so an absurd spec is
- * refused with its size rather than failing (or being OOM-killed) midway. */
-static al_status check_param_memory(const al_net *net, al_error *err)
+/* A view's offset rounded up to 64 bytes (16 floats). */
+static size_t align16(size_t floats)
+{
+    return (floats + 15) & ~(size_t)15;
+}
+
+/* A zeroed, 64-byte aligned block of at least one cache line; NULL when out of memory. */
+static float *alloc_block(size_t floats)
+{
+    size_t bytes = align16(floats ? floats : 1) * sizeof(float);
+    float *b = aligned_alloc(64, bytes);
+    if (b)
+        memset(b, 0, bytes);
+    return b;
+}
+
+static size_t scratch_floats(const al_layer *l, size_t batch)
+{
+    return l->type->scratch ? l->type->scratch(l, batch) : 0;
+}
+
+/* The parameters, their gradients and the buffers are checked against the
+ * machine's memory before any is allocated, so an absurd spec is refused
+ * with its size rather than failing (or being OOM-killed) midway. */
+static al_status check_param_memory(const al_net *net, const al_tensor_decl *decls, const int *owner,
+                                    int n_decls, al_error *err)
 {
     double total = 0, count = 0, largest = -1;
     int big = 0;
-    for (int i = 0; i < net->n_layers; i++) {
+    for (int i = 0, k = 0; i < net->n_layers; i++) {
+        /* the part of the scratch that does not grow with the batch
+         * (BatchNorm's 1/std) is counted with the model, the rest by al_net_prepare */
         const al_layer *l = &net->layers[i];
-        double params = 0, other = 0;
-        if (l->kind == AL_LAYER_LINEAR)
-            params = (double)l->in * (double)l->out + (l->has_bias ? (double)l->out : 0);
-        else if (l->kind == AL_LAYER_BATCHNORM)
-            params = 2.0 * (double)l->out, other = 3.0 * (double)l->out;
-        else if (l->kind == AL_LAYER_ACTIVATION)
-            params = (double)al_act_weight_count(&l->act);
+        double params = 0, other = (double)scratch_floats(l, 0);
+        for (; k < n_decls && owner[k] == i; k++) {
+            double n = (double)al_shape_size(&decls[k].shape);
+            if (decls[k].role == AL_TENSOR_PARAM)
+                params += n;
+            else if (decls[k].role == AL_TENSOR_BUFFER)
+                other += n;
+        }
         double bytes = sizeof(float) * (2 * params + other);
         count += params;
         total += bytes;
@@ -249,97 +205,101 @@ static al_status check_param_memory(const al_net *net, al_error *err)
                            "them in %s)", count, net->layers[big].module);
 }
 
-/* Widths, parameter storage and the parameter list, once the modules are read. */
-static al_status finish(al_net *net, const al_spec *spec, al_error *err)
+/* Lays the declared tensors out in the blocks (parameters and gradients at
+ * the same offsets, buffers in their own) and points every view there. */
+static al_status place_tensors(al_net *net, const al_tensor_decl *decls, const int *owner, int n_decls,
+                               al_error *err)
 {
-    size_t width = 0;
-    int slots = 0;
+    size_t param_floats = 0, buffer_floats = 0;
+    for (int k = 0; k < n_decls; k++) {
+        size_t n = align16(al_shape_size(&decls[k].shape));
+        if (decls[k].role == AL_TENSOR_PARAM)
+            param_floats += n;
+        else if (decls[k].role == AL_TENSOR_BUFFER)
+            buffer_floats += n;
+    }
+    net->block_floats = param_floats;
+    net->values = alloc_block(param_floats);
+    net->grads = alloc_block(param_floats);
+    net->buffer_values = alloc_block(buffer_floats);
+    net->names = calloc((size_t)n_decls + 1, sizeof *net->names);
+    net->entries = calloc((size_t)n_decls + 1, sizeof *net->entries);
+    net->params = calloc((size_t)n_decls + 1, sizeof *net->params);
+    net->buffers = calloc((size_t)n_decls + 1, sizeof *net->buffers);
+    if (!net->values || !net->grads || !net->buffer_values || !net->names || !net->entries || !net->params ||
+        !net->buffers)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory for the model's parameters (%zu floats)",
+                            param_floats);
+    size_t at_param = 0, at_buffer = 0;
+    for (int k = 0; k < n_decls; k++) {
+        const al_tensor_decl *d = &decls[k];
+        al_layer *l = &net->layers[owner[k]];
+        size_t n = al_shape_size(&d->shape);
+        snprintf(net->names[k], sizeof net->names[k], "%d.%s", l->index, d->suffix);
+        al_state_entry *e = &net->entries[net->n_entries++];
+        e->name = net->names[k];
+        e->dtype = d->role == AL_TENSOR_COUNT ? AL_DTYPE_I64 : AL_DTYPE_F32;
+        e->shape = d->shape;
+        al_param_ref *r = NULL;
+        if (d->role == AL_TENSOR_PARAM) {
+            r = &net->params[net->n_params++];
+            r->value = *d->value = net->values + at_param;
+            r->grad = *d->grad = net->grads + at_param;
+            at_param += align16(n);
+        } else if (d->role == AL_TENSOR_BUFFER) {
+            r = &net->buffers[net->n_buffers++];
+            r->value = *d->value = net->buffer_values + at_buffer;
+            at_buffer += align16(n);
+        } else {
+            l->tracked = d->count;
+            e->data = d->count;
+            continue;
+        }
+        r->name = e->name;
+        r->count = n;
+        r->no_decay = d->no_decay;
+        e->data = r->value;
+    }
+    return AL_OK;
+}
+
+/* Every layer's tensors, in one block per role, initialised. */
+static al_status build_tensors(al_net *net, al_error *err)
+{
+    size_t most = (size_t)net->n_layers * AL_LAYER_MAX_TENSORS;
+    al_tensor_decl *decls = calloc(most, sizeof *decls);
+    int *owner = calloc(most, sizeof *owner), n_decls = 0;
+    if (!decls || !owner) {
+        free(decls);
+        free(owner);
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory building the net");
+    }
     for (int i = 0; i < net->n_layers; i++) {
         al_layer *l = &net->layers[i];
-        const al_spec_module *m = &spec->modules[i];
-        if (l->kind == AL_LAYER_LINEAR || l->kind == AL_LAYER_BATCHNORM) {
-            if (i > 0 && l->in != width)
-                return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
-                                        "%s expects %zu input features, but the layer before it "
-                                        "produces %zu", l->module, l->in, width);
-            width = l->out;
-        } else {
-            if (i == 0)
-                return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
-                                        "the first module must fix the input size: start with "
-                                        "Linear(in_features, out_features) or BatchNorm1d(n)");
-            l->in = l->out = width;
-        }
-        slots += 4;
+        int n = l->type->tensors ? l->type->tensors(l, decls + n_decls) : 0;
+        for (int k = 0; k < n; k++)
+            owner[n_decls++] = i;
     }
-    al_status st = check_param_memory(net, err);
+    al_status st = check_param_memory(net, decls, owner, n_decls, err);
+    if (st == AL_OK)
+        st = place_tensors(net, decls, owner, n_decls, err);
+    free(decls);
+    free(owner);
     if (st != AL_OK)
         return st;
-    net->names = calloc((size_t)slots, sizeof *net->names);
-    net->params = calloc((size_t)slots, sizeof *net->params);
-    net->buffers = calloc((size_t)slots, sizeof *net->buffers);
-    if (!net->names || !net->params || !net->buffers)
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory building the net");
     al_rng rng;
     al_rng_seed(&rng, net->opt.seed);
     for (int i = 0; i < net->n_layers; i++) {
         al_layer *l = &net->layers[i];
-        if (l->kind == AL_LAYER_LINEAR) {
-            const al_act *next = NULL;
-            for (int j = i + 1; j < net->n_layers && !next; j++) {
-                if (net->layers[j].kind == AL_LAYER_ACTIVATION)
-                    next = &net->layers[j].act;
-                else if (net->layers[j].kind == AL_LAYER_LINEAR)
-                    break;
-            }
-            l->weight = alloc_floats(l->in * l->out);
-            l->dweight = alloc_floats(l->in * l->out);
-            if (l->has_bias) {
-                l->bias = alloc_floats(l->out);
-                l->dbias = alloc_floats(l->out);
-            }
-            if (!l->weight || !l->dweight || (l->has_bias && (!l->bias || !l->dbias)))
-                return al_error_set(err, AL_ERR_NOMEM, "out of memory for %s's parameters", l->module);
-            init_linear(l, next, &net->opt, &rng);
-            add_ref(net, net->params, &net->n_params, i, "weight", l->weight, l->dweight, l->in * l->out, 0);
-            if (l->has_bias)
-                add_ref(net, net->params, &net->n_params, i, "bias", l->bias, l->dbias, l->out, 0);
-        } else if (l->kind == AL_LAYER_ACTIVATION && al_act_weight_count(&l->act) > 0) {
-            size_t nw = al_act_weight_count(&l->act);
-            if (nw > 1 && nw != l->out)
-                return al_spec_error_at(spec, spec->modules[i].line, spec->modules[i].column, err,
-                                        AL_ERR_SHAPE, "%s has %zu slopes but its input has %zu "
-                                        "features: use num_parameters=1 or %zu", l->module, nw, l->out, l->out);
-            l->weight = alloc_floats(nw);
-            l->dweight = alloc_floats(nw);
-            if (!l->weight || !l->dweight)
-                return al_error_set(err, AL_ERR_NOMEM, "out of memory for %s's parameters", l->module);
-            for (size_t k = 0; k < nw; k++)
-                l->weight[k] = (float)l->act.param[1];
-            add_ref(net, net->params, &net->n_params, i, "weight", l->weight, l->dweight, nw, 1);
-        } else if (l->kind == AL_LAYER_BATCHNORM) {
-            l->running_mean = alloc_floats(l->out);
-            l->running_var = alloc_floats(l->out);
-            l->inv_std = alloc_floats(l->out);
-            if (!l->running_mean || !l->running_var || !l->inv_std)
-                return al_error_set(err, AL_ERR_NOMEM, "out of memory for %s", l->module);
-            for (size_t k = 0; k < l->out; k++)
-                l->running_var[k] = 1.0f;
-            if (l->affine) {
-                l->weight = alloc_floats(l->out);
-                l->bias = alloc_floats(l->out);
-                l->dweight = alloc_floats(l->out);
-                l->dbias = alloc_floats(l->out);
-                if (!l->weight || !l->bias || !l->dweight || !l->dbias)
-                    return al_error_set(err, AL_ERR_NOMEM, "out of memory for %s", l->module);
-                for (size_t k = 0; k < l->out; k++)
-                    l->weight[k] = 1.0f;
-                add_ref(net, net->params, &net->n_params, i, "weight", l->weight, l->dweight, l->out, 1);
-                add_ref(net, net->params, &net->n_params, i, "bias", l->bias, l->dbias, l->out, 1);
-            }
-            add_ref(net, net->buffers, &net->n_buffers, i, "running_mean", l->running_mean, NULL, l->out, 1);
-            add_ref(net, net->buffers, &net->n_buffers, i, "running_var", l->running_var, NULL, l->out, 1);
+        al_layer_init ctx = {&net->opt, &rng, NULL};
+        for (int j = i + 1; l->type->gain_init && j < net->n_layers && !ctx.next; j++) {
+            if (net->layers[j].type->is_activation)
+                ctx.next = &net->layers[j].act;
+            else if (net->layers[j].type->gain_init)
+                break;
         }
+        if (l->type->init)
+            l->type->init(l, &ctx);
     }
     return AL_OK;
 }
@@ -358,7 +318,9 @@ al_status al_net_create(const char *text, const al_net_options *options, al_net 
     }
     net->opt = options ? *options : al_net_options_default();
     net->layers = calloc((size_t)spec->n_modules, sizeof *net->layers);
-    if (!net->layers) {
+    net->out = calloc((size_t)spec->n_modules, sizeof *net->out);
+    net->gout = calloc((size_t)spec->n_modules, sizeof *net->gout);
+    if (!net->layers || !net->out || !net->gout) {
         st = al_error_set(err, AL_ERR_NOMEM, "out of memory building the net");
         goto fail;
     }
@@ -368,7 +330,9 @@ al_status al_net_create(const char *text, const al_net_options *options, al_net 
         if (st != AL_OK)
             goto fail;
     }
-    st = finish(net, spec, err);
+    st = infer_shapes(net, spec, err);
+    if (st == AL_OK)
+        st = build_tensors(net, err);
     if (st != AL_OK)
         goto fail;
     al_spec_free(spec);
@@ -382,17 +346,12 @@ fail:
 
 static void free_buffers(al_net *net)
 {
-    for (int i = 0; net->out && i < net->n_layers; i++) {
-        if (!net->out[i])
-            continue;
-        free(net->out[i]);
-        free(net->gout[i]);
+    free(net->pass_block);
+    net->pass_block = net->gin = NULL;
+    for (int i = 0; i < net->n_layers; i++) {
+        net->out[i] = net->gout[i] = NULL;
+        net->layers[i].scratch = NULL;
     }
-    free(net->out);
-    free(net->gout);
-    free(net->gin);
-    net->out = net->gout = NULL;
-    net->gin = NULL;
     net->capacity = 0;
 }
 
@@ -400,12 +359,23 @@ void al_net_free(al_net *net)
 {
     if (!net)
         return;
-    free_buffers(net);
-    for (int i = 0; i < net->n_layers; i++)
-        al_layer_free(&net->layers[i]);
+    if (net->out && net->gout)
+        free_buffers(net);
+    for (int i = 0; i < net->n_layers; i++) {
+        al_layer *l = &net->layers[i];
+        if (l->type && l->type->release)
+            l->type->release(l);
+        free(l->module);
+    }
     free(net->layers);
+    free(net->out);
+    free(net->gout);
+    free(net->values);
+    free(net->grads);
+    free(net->buffer_values);
     free(net->params);
     free(net->buffers);
+    free(net->entries);
     free(net->names);
     free(net);
 }
@@ -417,34 +387,33 @@ al_status al_net_prepare(al_net *net, size_t batch, al_error *err)
     if (batch <= net->capacity)
         return AL_OK;
     /* every layer's output and its gradient, the input's gradient, and the
-     * masks of Dropout and BatchNorm */
+     * layers' scratch (Dropout's mask, BatchNorm's normalised input) */
     double floats = (double)batch * (double)al_net_in_features(net);
     for (int i = 0; i < net->n_layers; i++) {
         const al_layer *l = &net->layers[i];
-        int extra = l->kind == AL_LAYER_DROPOUT || l->kind == AL_LAYER_BATCHNORM;
-        floats += (2.0 + extra) * (double)batch * (double)l->out;
+        floats += 2.0 * (double)batch * (double)l->out + (double)(scratch_floats(l, batch) - scratch_floats(l, 0));
     }
     al_status st = al_memory_check(floats * sizeof(float), err, "batch size %zu: the layers' outputs "
                                    "and their gradients", batch);
     if (st != AL_OK)
         return st;
     free_buffers(net);
-    net->out = calloc((size_t)net->n_layers, sizeof *net->out);
-    net->gout = calloc((size_t)net->n_layers, sizeof *net->gout);
-    net->gin = alloc_floats(batch * al_net_in_features(net));
-    if (!net->out || !net->gout || !net->gin) {
-        free_buffers(net);
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory for batch size %zu", batch);
-    }
+    size_t total = align16(batch * al_net_in_features(net));
+    for (int i = 0; i < net->n_layers; i++)
+        total += 2 * align16(batch * net->layers[i].out) + align16(scratch_floats(&net->layers[i], batch));
+    net->pass_block = alloc_block(total);
+    if (!net->pass_block)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory for batch size %zu (%zu floats)", batch, total);
+    float *at = net->pass_block;
+    net->gin = at;
+    at += align16(batch * al_net_in_features(net));
     for (int i = 0; i < net->n_layers; i++) {
-        size_t n = batch * net->layers[i].out;
-        net->out[i] = alloc_floats(n);
-        net->gout[i] = alloc_floats(n);
-        if (!net->out[i] || !net->gout[i] || al_layer_prepare(&net->layers[i], batch, err) != AL_OK) {
-            free_buffers(net);
-            return al_error_set(err, AL_ERR_NOMEM, "out of memory for batch size %zu (%zu floats per buffer)",
-                                batch, n);
-        }
+        al_layer *l = &net->layers[i];
+        size_t n = align16(batch * l->out);
+        net->out[i] = at;
+        net->gout[i] = at + n;
+        l->scratch = at + 2 * n;
+        at += 2 * n + align16(scratch_floats(l, batch));
     }
     net->capacity = batch;
     return AL_OK;
@@ -468,7 +437,8 @@ const float *al_net_forward(al_net *net, const float *x, size_t batch, int train
     al_pass p = make_pass(net);
     const float *in = x;
     for (int i = 0; i < net->n_layers; i++) {
-        al_layer_forward(&net->layers[i], &p, in, net->out[i]);
+        al_layer *l = &net->layers[i];
+        l->type->forward(l, &p, in, net->out[i]);
         in = net->out[i];
     }
     return in;
@@ -482,16 +452,33 @@ void al_net_backward(al_net *net, const float *dy, float *dx)
     for (int i = last; i >= 0; i--) {
         al_layer *l = &net->layers[i];
         const float *x = i > 0 ? net->out[i - 1] : net->input;
-        float *g = i > 0 ? net->gout[i - 1] : (dx ? dx : (l->kind == AL_LAYER_LINEAR ? NULL : net->gin));
-        al_layer_backward(l, &p, x, net->out[i], net->gout[i], g);
+        float *g = i > 0 ? net->gout[i - 1] : (dx ? dx : (l->type->dx_optional ? NULL : net->gin));
+        l->type->backward(l, &p, x, net->out[i], net->gout[i], g);
     }
     net->have_grads = 1;
 }
 
 void al_net_zero_grad(al_net *net)
 {
-    for (int i = 0; i < net->n_params; i++)
-        memset(net->params[i].grad, 0, net->params[i].count * sizeof(float));
+    memset(net->grads, 0, net->block_floats * sizeof(float));
+}
+
+float *al_net_param_block(const al_net *net, size_t *count)
+{
+    *count = net->block_floats;
+    return net->values;
+}
+
+float *al_net_grad_block(const al_net *net, size_t *count)
+{
+    *count = net->block_floats;
+    return net->grads;
+}
+
+const al_state_entry *al_net_state_entries(const al_net *net, int *count)
+{
+    *count = net->n_entries;
+    return net->entries;
 }
 
 int al_net_layer_count(const al_net *net) { return net->n_layers; }
@@ -499,10 +486,8 @@ int al_net_layer_count(const al_net *net) { return net->n_layers; }
 al_layer_info al_net_layer(const al_net *net, int index)
 {
     const al_layer *l = &net->layers[index];
-    al_layer_info info = {l->kind, l->index, l->module, l->in, l->out,
-                          l->kind == AL_LAYER_ACTIVATION ? &l->act : NULL,
-                          l->kind == AL_LAYER_DROPOUT ? l->p : 0.0,
-                          l->kind == AL_LAYER_BATCHNORM ? l->eps : 0.0};
+    al_layer_info info = {l->type->kind, l->index, l->module, l->in, l->out,
+                          l->type->is_activation ? &l->act : NULL, l->p, l->eps};
     return info;
 }
 
@@ -523,14 +508,14 @@ const al_param_ref *al_net_buffers(const al_net *net, int *count)
 
 int64_t *al_net_batches_tracked(al_net *net, int index)
 {
-    if (index < 0 || index >= net->n_layers || net->layers[index].kind != AL_LAYER_BATCHNORM)
+    if (index < 0 || index >= net->n_layers)
         return NULL;
-    return &net->layers[index].batches_tracked;
+    return net->layers[index].tracked;
 }
 
 const float *al_net_layer_output(const al_net *net, int index)
 {
-    return net->out ? net->out[index] : NULL;
+    return net->out[index];
 }
 
 const float *al_net_layer_output_grad(const al_net *net, int index)
@@ -548,9 +533,9 @@ size_t al_net_batch(const al_net *net) { return net->batch; }
 int al_net_activation_derivative(const al_net *net, int index, const float *ones, float *d)
 {
     const al_layer *l = &net->layers[index];
-    if (l->kind != AL_LAYER_ACTIVATION || !net->input)
+    if (!l->type->derivative || !net->input)
         return 0;
     al_pass p = make_pass(net);
-    al_layer_derivative(l, &p, al_net_layer_input(net, index), net->out[index], ones, d);
+    l->type->derivative(l, &p, al_net_layer_input(net, index), net->out[index], ones, d);
     return 1;
 }

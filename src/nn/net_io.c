@@ -1,53 +1,21 @@
 /* Model files: a net's parameters and buffers under PyTorch's nn.Sequential
  * state_dict names and layouts, so that a file moves between actlab and
  * PyTorch unchanged. */
-#include "actlab/nn.h"
+#include "nn/layer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* PyTorch's shape of a parameter or buffer: Linear weights are [out, in]. */
-static int ref_shape(const al_net *net, const al_param_ref *r, size_t shape[2])
-{
-    int index = atoi(r->name);
-    al_layer_info info = al_net_layer(net, index);
-    if (info.kind == AL_LAYER_LINEAR && strstr(r->name, ".weight")) {
-        shape[0] = info.out_features;
-        shape[1] = info.in_features;
-        return 2;
-    }
-    shape[0] = r->count;
-    return 1;
-}
-
 al_status al_net_state_dict(al_net *net, al_tensors *t, int shapes_only, al_error *err)
 {
-    int np, nb;
-    const al_param_ref *params = al_net_params(net, &np), *buffers = al_net_buffers(net, &nb);
-    for (int layer = 0; layer < al_net_layer_count(net); layer++) {
-        const al_param_ref *lists[2] = {params, buffers};
-        int counts[2] = {np, nb};
-        for (int l = 0; l < 2; l++)
-            for (int i = 0; i < counts[l]; i++) {
-                const al_param_ref *r = &lists[l][i];
-                if (atoi(r->name) != layer)
-                    continue;
-                size_t shape[2];
-                int rank = ref_shape(net, r, shape);
-                al_status st = al_tensors_add_view_of(t, r->name, AL_DTYPE_F32, rank, shape,
-                                                      shapes_only ? NULL : r->value, err);
-                if (st != AL_OK)
-                    return st;
-            }
-        int64_t *nbt = al_net_batches_tracked(net, layer);
-        if (nbt) {
-            char name[48];
-            snprintf(name, sizeof name, "%d.num_batches_tracked", layer);
-            al_status st = al_tensors_add_view_of(t, name, AL_DTYPE_I64, 0, NULL, shapes_only ? NULL : nbt, err);
-            if (st != AL_OK)
-                return st;
-        }
+    int n;
+    const al_state_entry *e = al_net_state_entries(net, &n);
+    for (int i = 0; i < n; i++) {
+        al_status st = al_tensors_add_view_of(t, e[i].name, e[i].dtype, e[i].shape.rank, e[i].shape.dim,
+                                              shapes_only ? NULL : e[i].data, err);
+        if (st != AL_OK)
+            return st;
     }
     return AL_OK;
 }

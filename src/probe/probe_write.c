@@ -5,19 +5,6 @@
 
 #include "actlab/probe.h"
 
-static const char *kind_name(al_layer_kind k)
-{
-    switch (k) {
-    case AL_LAYER_LINEAR: return "linear";
-    case AL_LAYER_ACTIVATION: return "activation";
-    case AL_LAYER_DROPOUT: return "dropout";
-    case AL_LAYER_BATCHNORM: return "batchnorm";
-    case AL_LAYER_FLATTEN: return "flatten";
-    case AL_LAYER_IDENTITY: return "identity";
-    }
-    return "?";
-}
-
 /* A number, or null when it is not finite (JSON has no NaN). */
 static void num(FILE *out, const char *key, double v)
 {
@@ -47,7 +34,7 @@ void al_probe_record_write_json(const al_probe_record *r, const char *module, FI
     fprintf(out, "{\"step\": %ld, \"epoch\": %ld, \"epoch_end\": %s, \"layer\": %d, \"module\": ", r->step,
             r->epoch, r->epoch_end ? "true" : "false", r->layer);
     json_string(out, module);
-    fprintf(out, ", \"kind\": \"%s\", \"units\": %zu, \"rows\": %zu", kind_name(r->kind), r->units, r->rows);
+    fprintf(out, ", \"kind\": \"%s\", \"units\": %zu, \"rows\": %zu", al_layer_kind_name(r->kind), r->units, r->rows);
     num(out, "in_mean", r->in_mean);
     num(out, "in_std", r->in_std);
     num(out, "out_mean", r->out_mean);

@@ -50,12 +50,21 @@ static int first_nonfinite_layer(const al_net *net, size_t rows)
     return -1;
 }
 
-static const char *first_nonfinite_grad(const al_param_ref *params, int n)
+/* The parameter holding the first non-finite gradient: one pass over the
+ * gradient block, then the view that contains it. */
+static const char *first_nonfinite_grad(const al_net *net)
 {
-    for (int i = 0; i < n; i++)
-        for (size_t k = 0; k < params[i].count; k++)
-            if (!isfinite(params[i].grad[k]))
-                return params[i].name;
+    size_t count, k = 0;
+    const float *block = al_net_grad_block(net, &count);
+    while (k < count && isfinite(block[k]))
+        k++;
+    int np;
+    const al_param_ref *params = al_net_params(net, &np);
+    for (int i = 0; k < count && i < np; i++) {
+        size_t start = (size_t)(params[i].grad - block);
+        if (k >= start && k < start + params[i].count)
+            return params[i].name;
+    }
     return "?";
 }
 
@@ -248,7 +257,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             if (!isfinite(norm)) {
                 st = al_error_set(err, AL_ERR_NUMERIC, "step %ld (epoch %ld, batch %ld): the gradient of "
                                   "'%s' is not finite. Try a lower --lr or --clip-norm", step + 1, epoch + 1,
-                                  k + 1, first_nonfinite_grad(params, np));
+                                  k + 1, first_nonfinite_grad(net));
                 break;
             }
             p.lr = al_schedule_lr(&schedule, o->optim.lr, step);
