@@ -42,4 +42,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* 1 when arg is -h or --help. */
 int cli_is_help(const char *arg);
 
+/* Prints a comparison's or a study's progress events to stderr as
+ * "compare: 2 arms x 5 seeds = ...", "[3/10] ReLU() seed 2: test acc ...",
+ * "study: loading Fashion-MNIST from DIR" (an al_progress_fn; context unused). */
+void cli_print_progress(const al_progress_event *event, void *context);
+
 #endif

@@ -340,6 +340,7 @@ int cmd_compare(int argc, char **argv)
     if (!isnan(lr)) o.optim.lr = lr;
     if (!isnan(momentum)) o.optim.momentum = momentum;
     if (!isnan(wd)) o.optim.weight_decay = wd;
+    o.progress = cli_print_progress;
     al_dataset *train = NULL, *test = NULL;
     int rc = load(&a, &train, &test);
     al_compare *c = NULL;

@@ -185,6 +185,7 @@ int cmd_study(int argc, char **argv)
             return cli_fail(cmd, &err);
         }
     }
+    o.progress = cli_print_progress;
     al_study_data *data = NULL;
     if (al_study_data_create(o.data_dir, &data, &err) != AL_OK) {
         al_report_free(report);

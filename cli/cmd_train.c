@@ -238,6 +238,13 @@ static void on_sigint(int sig)
     interrupt_requested = 1;
 }
 
+/* al_train_options.should_stop: the flag on_sigint raises. */
+static int stop_on_sigint(void *context)
+{
+    (void)context;
+    return interrupt_requested != 0;
+}
+
 static void catch_sigint(void)
 {
     struct sigaction sa;
@@ -417,7 +424,7 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "probes every %ld steps and at each epoch end -> %s\n", a.probe.every, a.probe_log);
     }
     interrupt_requested = 0;
-    a.o.stop = &interrupt_requested;
+    a.o.should_stop = stop_on_sigint;
     a.o.interrupt_dir = "actlab-interrupted";
     catch_sigint();
     progress_ctx pc = {isatty(2), a.quiet, -1};

@@ -269,7 +269,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             p.eta_seconds = (double)(total - step) * (double)o->batch / (p.samples_per_second > 0 ? p.samples_per_second : 1);
             if (callback && st == AL_OK)
                 callback(&p, context);
-            if (st == AL_OK && o->stop && *o->stop && !last_batch) {
+            if (st == AL_OK && !last_batch && o->should_stop && o->should_stop(o->stop_context)) {
                 al_position here = {epoch, step, loss_sum, correct, seen};
                 st = interrupt(net, l.opt, o, &here, err);
                 interrupted = 1;
@@ -300,7 +300,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             st = al_checkpoint_write(net, l.opt, o, o->checkpoint_dir, &boundary, err);
         if (callback && st == AL_OK)
             callback(&p, context);
-        if (st == AL_OK && o->stop && *o->stop && step < total) {
+        if (st == AL_OK && step < total && o->should_stop && o->should_stop(o->stop_context)) {
             st = interrupt(net, l.opt, o, &boundary, err);
             interrupted = 1;
         }
