@@ -1,5 +1,4 @@
 /* `actlab compare`: one model template under several arms x K seeds. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,31 +62,29 @@ static int split(char *text, char **items, int max)
     return n;
 }
 
+/* A comma list of numbers for flag (at most MAX_ITEMS). */
 static int parse_doubles(const char *flag, char *text, double *out, size_t *n)
 {
     char *items[MAX_ITEMS];
     int k = split(text, items, MAX_ITEMS);
-    for (int i = 0; i < k; i++) {
-        char *end;
-        errno = 0;
-        out[i] = strtod(items[i], &end);
-        if (errno || *end || end == items[i] || !isfinite(out[i]))
-            return cli_usage_error("compare", "%s takes a comma-separated list of numbers, got '%s'", flag, items[i]);
-    }
+    for (int i = 0; i < k; i++)
+        if (cli_double("compare", flag, items[i], -INFINITY, INFINITY, &out[i]))
+            return 2;
     *n = (size_t)k;
     return k > 0 ? 0 : cli_usage_error("compare", "%s needs at least one value", flag);
 }
 
-static int parse_count(const char *flag, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || *end || end == v || x < lo || x > hi)
-        return cli_usage_error("compare", "%s takes an integer in [%ld, %ld], got '%s'", flag, lo, hi, v);
-    *out = x;
-    return 0;
-}
+/* The flags of the option fields a library error may name. */
+static const cli_flag compare_flags[] = {
+    {"compare.dir", "--out"},
+    {"compare.seeds", "--seeds"},
+    {"compare.epochs", "--epochs"},
+    {"compare.batch", "--batch"},
+    {"compare.baseline", "--baseline"},
+    {"factors.acts", "--acts"},
+    {"factors.template_spec", "--model"},
+    {NULL, NULL},
+};
 
 typedef struct compare_args {
     char *acts_text, *acts_items[MAX_ITEMS], act_buf[MAX_ITEMS][256];
@@ -246,7 +243,6 @@ int cmd_compare(int argc, char **argv)
         char *v = argv[++i];
         long x = 0;
         int rc = 0;
-        size_t n = 0;
         if (strcmp(flag, "--acts") == 0) {
             f.n_acts = (size_t)split(v, a.acts_items, MAX_ITEMS);
             for (size_t k = 0; k < f.n_acts; k++) {
@@ -282,15 +278,18 @@ int cmd_compare(int argc, char **argv)
             rc = parse_doubles(flag, v, a.lrs, &f.n_lrs);
             f.lrs = a.lrs;
         } else if (strcmp(flag, "--depths") == 0) {
-            double d[MAX_ITEMS];
-            rc = parse_doubles(flag, v, d, &n);
-            for (size_t j = 0; !rc && j < n; j++) {
-                if (d[j] < 1 || d[j] > 256 || d[j] != floor(d[j]))
-                    return cli_usage_error(cmd, "--depths takes whole numbers from 1 to 256, got %g", d[j]);
-                a.depths[j] = (int)d[j];
+            char *items[MAX_ITEMS];
+            int k = split(v, items, MAX_ITEMS);
+            for (int j = 0; j < k; j++) {
+                long depth;
+                if (cli_long(cmd, flag, items[j], 1, 256, &depth))
+                    return 2;
+                a.depths[j] = (int)depth;
             }
+            if (k == 0)
+                return cli_usage_error(cmd, "%s needs at least one value", flag);
             f.depths = a.depths;
-            f.n_depths = n;
+            f.n_depths = (size_t)k;
         } else if (strcmp(flag, "--model") == 0) f.template_spec = v;
         else if (strcmp(flag, "--data") == 0) a.data = v;
         else if (strcmp(flag, "--train") == 0) a.train = v;
@@ -299,20 +298,17 @@ int cmd_compare(int argc, char **argv)
         else if (strcmp(flag, "--report") == 0) a.report = v;
         else if (strcmp(flag, "--baseline") == 0) a.baseline = v;
         else if (strcmp(flag, "--opt") == 0) opt_name = v;
-        else if (strcmp(flag, "--width") == 0) rc = parse_count(flag, v, 1, 1 << 20, &a.width);
-        else if (strcmp(flag, "--subset") == 0) rc = parse_count(flag, v, 1, 1L << 40, &a.subset);
-        else if (strcmp(flag, "--seeds") == 0) { rc = parse_count(flag, v, 2, 1000, &x); o.seeds = (size_t)x; }
-        else if (strcmp(flag, "--epochs") == 0) { rc = parse_count(flag, v, 1, 100000, &x); o.epochs = x; }
-        else if (strcmp(flag, "--batch") == 0) { rc = parse_count(flag, v, 1, 1 << 20, &x); o.batch = (size_t)x; }
-        else if (strcmp(flag, "--jobs") == 0) { rc = parse_count(flag, v, 1, 1024, &x); o.jobs = (int)x; }
-        else if (strcmp(flag, "--lr") == 0) rc = parse_doubles(flag, v, &lr, &n);
-        else if (strcmp(flag, "--momentum") == 0) rc = parse_doubles(flag, v, &momentum, &n);
-        else if (strcmp(flag, "--weight-decay") == 0) rc = parse_doubles(flag, v, &wd, &n);
-        else if (strcmp(flag, "--target") == 0) {
-            rc = parse_doubles(flag, v, &o.target, &n);
-            if (!rc && (o.target <= 0 || o.target > 1))
-                return cli_usage_error(cmd, "--target is a test accuracy in (0, 1], got %g", o.target);
-        } else
+        else if (strcmp(flag, "--width") == 0) rc = cli_long(cmd, flag, v, 1, 1 << 20, &a.width);
+        else if (strcmp(flag, "--subset") == 0) rc = cli_long(cmd, flag, v, 1, 1L << 40, &a.subset);
+        else if (strcmp(flag, "--seeds") == 0) { rc = cli_long(cmd, flag, v, 2, 1000, &x); o.seeds = (size_t)x; }
+        else if (strcmp(flag, "--epochs") == 0) { rc = cli_long(cmd, flag, v, 1, 100000, &x); o.epochs = x; }
+        else if (strcmp(flag, "--batch") == 0) { rc = cli_long(cmd, flag, v, 1, 1 << 20, &x); o.batch = (size_t)x; }
+        else if (strcmp(flag, "--jobs") == 0) { rc = cli_long(cmd, flag, v, 1, 1024, &x); o.jobs = (int)x; }
+        else if (strcmp(flag, "--lr") == 0) rc = cli_double(cmd, flag, v, -INFINITY, INFINITY, &lr);
+        else if (strcmp(flag, "--momentum") == 0) rc = cli_double(cmd, flag, v, -INFINITY, INFINITY, &momentum);
+        else if (strcmp(flag, "--weight-decay") == 0) rc = cli_double(cmd, flag, v, -INFINITY, INFINITY, &wd);
+        else if (strcmp(flag, "--target") == 0) rc = cli_double_above(cmd, flag, v, 0, 1, &o.target);
+        else
             return cli_usage_error(cmd, "unknown option '%s'", flag);
         if (rc)
             return rc;
@@ -340,6 +336,7 @@ int cmd_compare(int argc, char **argv)
     if (!isnan(lr)) o.optim.lr = lr;
     if (!isnan(momentum)) o.optim.momentum = momentum;
     if (!isnan(wd)) o.optim.weight_decay = wd;
+    o.progress = cli_print_progress;
     al_dataset *train = NULL, *test = NULL;
     int rc = load(&a, &train, &test);
     al_compare *c = NULL;
@@ -348,7 +345,7 @@ int cmd_compare(int argc, char **argv)
         f.width = (size_t)a.width;
         f.classes = (size_t)al_dataset_classes(train);
         if (al_compare_create(&f, &o, &c, &err) != AL_OK)
-            rc = cli_fail(cmd, &err);
+            rc = cli_fail_flags(cmd, &err, compare_flags);
     }
     if (rc == 0 && a.baseline) {
         char *end;
@@ -371,22 +368,22 @@ int cmd_compare(int argc, char **argv)
             c = NULL;
             o.baseline = found;
             if (al_compare_create(&f, &o, &c, &err) != AL_OK)
-                rc = cli_fail(cmd, &err);
+                rc = cli_fail_flags(cmd, &err, compare_flags);
         }
     }
     if (rc == 0 && al_compare_run(c, train, test, &err) != AL_OK)
-        rc = cli_fail(cmd, &err);
+        rc = cli_fail_flags(cmd, &err, compare_flags);
     if (rc == 0) {
         al_compare_print_table(c, stdout);
         if (al_compare_write(c, &err) != AL_OK)
-            rc = cli_fail(cmd, &err);
+            rc = cli_fail_flags(cmd, &err, compare_flags);
         else if (!o.quiet)
             fprintf(stderr, "results: %s/compare.json and %s/compare.csv\n", o.dir, o.dir);
     }
     if (rc == 0 && a.report) {
         char url[4200];
         if (write_report(c, &o, a.report, &err) != AL_OK)
-            rc = cli_fail(cmd, &err);
+            rc = cli_fail_flags(cmd, &err, compare_flags);
         else if (al_report_url(a.report, url, sizeof url, &err) == AL_OK)
             fprintf(stderr, "report: %s\n", url);
     }

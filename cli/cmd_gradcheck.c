@@ -1,6 +1,5 @@
 /* `actlab gradcheck`: float64 central differences against the analytic
  * backward on one batch, per tensor, with kink straddles counted apart. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,44 +30,6 @@ static const char gradcheck_usage[] =
     "\n"
     "Exit status: 0 all pass, 1 an error away from kinks exceeds tolerance (or a\n"
     "failure), 2 usage errors.\n";
-
-static int parse_count(const char *flag, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi)
-        return cli_usage_error("gradcheck", "%s takes an integer in [%ld, %ld], got '%s'", flag, lo, hi, v);
-    *out = x;
-    return 0;
-}
-
-/* DATA as train takes it (a small copy of cmd_train.c's reader). */
-static al_status load_data(const char *spec, al_dataset **out, al_error *err)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", spec);
-    char *comma = strchr(buf, ',');
-    if (comma) {
-        *comma = '\0';
-        size_t la = strlen(buf);
-        if (la > 4 && strcmp(buf + la - 4, ".npy") == 0)
-            return al_dataset_load_npy(buf, comma + 1, 0, out, err);
-        return al_dataset_load_idx_pair(buf, comma + 1, 0, out, err);
-    }
-    char *csv = strstr(buf, ".csv");
-    if (csv) {
-        al_csv_options co = al_csv_options_default();
-        char *colon = strrchr(buf, ':');
-        if (colon && colon > csv) {
-            *colon = '\0';
-            co.label_column = colon + 1;
-        }
-        return al_dataset_load_csv(buf, &co, out, err);
-    }
-    return al_error_set(err, AL_ERR_INVALID, "cannot tell the format of '%s': give X.npy,Y.npy, "
-                        "IMAGES,LABELS (IDX) or FILE.csv[:LABEL]", spec);
-}
 
 static void print_report(const al_gradcheck_report *r, const al_gradcheck_options *o)
 {
@@ -118,14 +79,12 @@ int cmd_gradcheck(int argc, char **argv)
         else if (strcmp(f, "--init") == 0) init = v;
         else if (strcmp(f, "--data") == 0) data = v;
         else if (strcmp(f, "--train") == 0) train = v;
-        else if (strcmp(f, "--batch") == 0) { if (parse_count(f, v, 1, 4096, &batch)) return 2; }
-        else if (strcmp(f, "--samples") == 0) { if (parse_count(f, v, 1, 1000000, &samples)) return 2; }
-        else if (strcmp(f, "--seed") == 0) { if (parse_count(f, v, 0, 2147483647L, &seed)) return 2; }
+        else if (strcmp(f, "--batch") == 0) { if (cli_long(cmd, f, v, 1, 4096, &batch)) return 2; }
+        else if (strcmp(f, "--samples") == 0) { if (cli_long(cmd, f, v, 1, 1000000, &samples)) return 2; }
+        else if (strcmp(f, "--seed") == 0) { if (cli_long(cmd, f, v, 0, 2147483647L, &seed)) return 2; }
         else if (strcmp(f, "--eps") == 0) {
-            char *end;
-            o.eps = strtod(v, &end);
-            if (end == v || *end || !(o.eps > 0) || !isfinite(o.eps))
-                return cli_usage_error(cmd, "--eps takes a number > 0, got '%s'", v);
+            if (cli_double_above(cmd, f, v, 0, INFINITY, &o.eps))
+                return 2;
         } else {
             return cli_usage_error(cmd, "unknown option '%s'", f);
         }
@@ -141,15 +100,9 @@ int cmd_gradcheck(int argc, char **argv)
 
     al_error err = {0};
     char *owned = NULL;
-    const char *text = model;
-    if (model[0] == '@') {
-        size_t size;
-        if (al_file_read_all(model + 1, 1 << 20, &owned, &size, &err) != AL_OK) {
-            fprintf(stderr, "actlab %s: --model %s: %s\n", cmd, model, err.message);
-            return 1;
-        }
-        text = owned;
-    }
+    const char *text;
+    if (cli_model_text(cmd, model, &owned, &text))
+        return 1;
     int rc = 1;
     al_net *net = NULL;
     al_dataset *ds = NULL;
@@ -169,7 +122,7 @@ int cmd_gradcheck(int argc, char **argv)
     size_t in = al_net_in_features(net), rows = (size_t)batch;
     if (data || train) {
         al_status st = data ? al_dataset_load_fashion_mnist(NULL, AL_DATA_TRAIN, &ds, &err)
-                            : load_data(train, &ds, &err);
+                            : cli_load_data(train, &ds, &err);
         if (st != AL_OK) {
             fprintf(stderr, "actlab %s: %s: %s\n", cmd, data ? "--data" : "--train", err.message);
             goto done;

@@ -1,5 +1,4 @@
 /* `actlab study`: the catalogue of documented experiments, run by name. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,14 @@ static const char usage[] =
     "  --jobs N            worker processes (default: the number of cores)\n"
     "  --data DIR          the Fashion-MNIST folder (" AL_FASHION_MNIST_DIR ")\n"
     "  --quiet             no progress on stderr\n";
+
+/* The flags of the option fields a library error may name. */
+static const cli_flag study_flags[] = {
+    {"study.out_dir", "--out"},
+    {"study.seeds", "--seeds"},
+    {"compare.dir", "--out"},
+    {NULL, NULL},
+};
 
 static const char *label(al_verdict v)
 {
@@ -55,19 +62,19 @@ static void print_plain(FILE *out, const char *text, const char *indent)
  * shows up in al_report_write's message, which names the folder and why. */
 static void make_parents(const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    char *slash = strrchr(path, '/');
-    if (!slash || slash == path)
-        return;
-    *slash = '\0';
-    for (char *s = path + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(path, 0755);
-            *s = '/';
-        }
-    mkdir(path, 0755);
+    char *path = strdup(dir);
+    char *slash = path ? strrchr(path, '/') : NULL;
+    if (slash && slash != path) {
+        *slash = '\0';
+        for (char *s = path + 1; *s; s++)
+            if (*s == '/') {
+                *s = '\0';
+                mkdir(path, 0755);
+                *s = '/';
+            }
+        mkdir(path, 0755);
+    }
+    free(path);
 }
 
 static int list(void)
@@ -113,22 +120,18 @@ int cmd_study(int argc, char **argv)
                 break;
             }
             const char *v = argv[++i];
-            char *end;
+            long x;
             if (strcmp(a, "--report") == 0)
                 report_dir = v;
             else if (strcmp(a, "--out") == 0)
                 o.out_dir = v;
             else if (strcmp(a, "--data") == 0)
                 o.data_dir = v;
-            else if (strcmp(a, "--seeds") == 0 || strcmp(a, "--jobs") == 0) {
-                errno = 0;
-                long x = strtol(v, &end, 10);
-                int seeds = a[2] == 's';
-                if (errno || *end || end == v || x < (seeds ? 2 : 1) || x > 1000)
-                    rc = cli_usage_error(cmd, "%s takes an integer from %d to 1000, got '%s'", a, seeds ? 2 : 1, v);
-                else if (seeds)
+            else if (strcmp(a, "--seeds") == 0) {
+                if ((rc = cli_long(cmd, a, v, 2, 1000, &x)) == 0)
                     o.seeds = (size_t)x;
-                else
+            } else if (strcmp(a, "--jobs") == 0) {
+                if ((rc = cli_long(cmd, a, v, 1, 1000, &x)) == 0)
                     o.jobs = (int)x;
             } else
                 rc = cli_usage_error(cmd, "unknown option '%s'", a);
@@ -185,6 +188,7 @@ int cmd_study(int argc, char **argv)
             return cli_fail(cmd, &err);
         }
     }
+    o.progress = cli_print_progress;
     al_study_data *data = NULL;
     if (al_study_data_create(o.data_dir, &data, &err) != AL_OK) {
         al_report_free(report);
@@ -207,7 +211,7 @@ int cmd_study(int argc, char **argv)
                 fprintf(stderr, "== %s done in %.0f s: %s\n", chosen[i]->name, results[i].seconds,
                         label(results[i].kind));
         } else {
-            fprintf(stderr, "actlab study: %s\n", e.message);
+            cli_print_error(cmd, &e, study_flags);
             if (report) /* keep the report's record of what failed */
                 al_report_verdict(report, AL_VERDICT_INCONCLUSIVE, e.message, NULL);
         }

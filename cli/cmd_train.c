@@ -1,4 +1,5 @@
-/* `actlab train`, `actlab eval` and `actlab predict`. */
+/* `actlab train`: options, progress on the terminal, Ctrl-C with a resumable
+ * checkpoint, and the final line (plus the probes' summary). */
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -46,125 +47,24 @@ static const char train_usage[] =
     "actlab-interrupted/), then prints the command that resumes.\n";
 
 typedef struct train_args {
-    const char *model, *data, *train, *test, *init, *save, *checkpoint_dir, *log, *probe_log;
+    const char *model, *init, *save, *checkpoint_dir, *log, *probe_log;
+    cli_data_args data;
     al_train_options o;
     al_net_options net;
     al_probe_options probe;
-    int standardize, quiet, resume, probing;
-    long val;
+    int quiet, resume, probing;
 } train_args;
 
-static int parse_double(const char *cmd, const char *flag, const char *v, double lo, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !isfinite(x) || x < lo)
-        return cli_usage_error(cmd, "%s takes a number >= %g, got '%s'", flag, lo, v);
-    *out = x;
-    return 0;
-}
-
-static int parse_long(const char *cmd, const char *flag, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi)
-        return cli_usage_error(cmd, "%s takes an integer in [%ld, %ld], got '%s'", flag, lo, hi, v);
-    *out = x;
-    return 0;
-}
-
-/* Reads --model: the text itself, or @FILE. *owned is set when it was read from a file. */
-static int model_text(const char *cmd, const char *arg, char **owned, const char **text)
-{
-    *owned = NULL;
-    *text = arg;
-    if (arg[0] != '@')
-        return 0;
-    size_t size;
-    al_error err = {0};
-    if (al_file_read_all(arg + 1, 1 << 20, owned, &size, &err) != AL_OK) {
-        fprintf(stderr, "actlab %s: --model %s: %s\n", cmd, arg, err.message);
-        return 1;
-    }
-    *text = *owned;
-    return 0;
-}
-
-/* Loads DATA as documented in the usage (declared in cli.h). */
-al_status cli_load_data(const char *spec, al_dataset **out, al_error *err)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", spec);
-    char *comma = strchr(buf, ',');
-    size_t len = strlen(buf);
-    if (comma) {
-        *comma = '\0';
-        const char *a = buf, *b = comma + 1;
-        size_t la = strlen(a);
-        if (la > 4 && strcmp(a + la - 4, ".npy") == 0)
-            return al_dataset_load_npy(a, b, 0, out, err);
-        return al_dataset_load_idx_pair(a, b, 0, out, err);
-    }
-    char *colon = strrchr(buf, ':');
-    if (len > 4 && (strstr(buf, ".csv") || strstr(buf, ".CSV"))) {
-        al_csv_options co = al_csv_options_default();
-        if (colon && colon > strstr(buf, ".csv")) {
-            *colon = '\0';
-            co.label_column = colon + 1;
-        }
-        return al_dataset_load_csv(buf, &co, out, err);
-    }
-    return al_error_set(err, AL_ERR_INVALID, "cannot tell the format of '%s': give X.npy,Y.npy, "
-                        "IMAGES,LABELS (IDX) or FILE.csv[:LABEL]", spec);
-}
-
-/* Fills train/test from --data or --train/--test (+ --val and --standardize). */
-static int load_datasets(const char *cmd, const train_args *a, al_dataset **train, al_dataset **test)
-{
-    al_error err = {0};
-    *train = *test = NULL;
-    if (a->data) {
-        if (strcmp(a->data, "fashion-mnist") != 0)
-            return cli_usage_error(cmd, "--data takes 'fashion-mnist'; use --train/--test for files");
-        if (al_dataset_load_fashion_mnist(NULL, AL_DATA_TRAIN, train, &err) != AL_OK ||
-            al_dataset_load_fashion_mnist(NULL, AL_DATA_TEST, test, &err) != AL_OK)
-            return cli_fail(cmd, &err);
-    } else {
-        if (cli_load_data(a->train, train, &err) != AL_OK) {
-            fprintf(stderr, "actlab %s: --train %s: %s\n", cmd, a->train, err.message);
-            return 1;
-        }
-        if (a->test && cli_load_data(a->test, test, &err) != AL_OK) {
-            fprintf(stderr, "actlab %s: --test %s: %s\n", cmd, a->test, err.message);
-            return 1;
-        }
-    }
-    if (a->val > 0) {
-        al_dataset *tr = NULL, *va = NULL;
-        if (al_dataset_split(*train, (size_t)a->val, AL_SPLIT_LAST, 0, &tr, &va, &err) != AL_OK) {
-            fprintf(stderr, "actlab %s: --val %ld: %s\n", cmd, a->val, err.message);
-            return 1;
-        }
-        al_dataset_free(*train);
-        al_dataset_free(*test);
-        *train = tr;
-        *test = va;
-    }
-    if (a->standardize) {
-        al_feature_stats stats;
-        if (al_feature_stats_compute(*train, AL_STANDARDIZE_PER_FEATURE, &stats, &err) != AL_OK ||
-            al_dataset_standardize(*train, &stats, &err) != AL_OK ||
-            (*test && al_dataset_standardize(*test, &stats, &err) != AL_OK)) {
-            al_feature_stats_free(&stats);
-            return cli_fail(cmd, &err);
-        }
-        al_feature_stats_free(&stats);
-    }
-    return 0;
-}
+/* The flags of the option fields a library error may name. */
+static const cli_flag train_flags[] = {
+    {"train.batch", "--batch"},
+    {"train.epochs", "--epochs"},
+    {"train.seed", "--seed"},
+    {"train.checkpoint_dir", "--checkpoint-dir"},
+    {"probe.every", "--probe-every"},
+    {"probe.log_path", "--probe-log"},
+    {NULL, NULL},
+};
 
 static void format_seconds(double s, char *buf, size_t size)
 {
@@ -209,22 +109,26 @@ static void on_progress(const al_train_progress *p, void *context)
  * be written, so a long run does not fail only at its end. */
 static int check_output_dir(const char *cmd, const char *flag, const char *path)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
+    char *copy = strdup(path);
+    if (!copy) {
+        fprintf(stderr, "actlab %s: out of memory\n", cmd);
+        return 1;
+    }
+    const char *dir = copy;
+    char *slash = strrchr(copy, '/');
     if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
+        dir = ".";
+    else if (slash == copy)
+        copy[1] = '\0';
     else
         *slash = '\0';
     struct stat sb;
     int e = stat(dir, &sb) != 0 ? errno : !S_ISDIR(sb.st_mode) ? ENOTDIR : access(dir, W_OK | X_OK) != 0 ? errno : 0;
-    if (e == 0)
-        return 0;
-    fprintf(stderr, "actlab %s: cannot write %s '%s': %s (the folder '%s'; checked before training: create it "
-            "or choose another path)\n", cmd, flag, path, strerror(e), dir);
-    return 1;
+    if (e != 0)
+        fprintf(stderr, "actlab %s: cannot write %s '%s': %s (the folder '%s'; checked before training: create it "
+                "or choose another path)\n", cmd, flag, path, strerror(e), dir);
+    free(copy);
+    return e != 0;
 }
 
 /* Ctrl-C: the one piece of global state, because a signal handler can reach
@@ -236,6 +140,13 @@ static void on_sigint(int sig)
 {
     (void)sig;
     interrupt_requested = 1;
+}
+
+/* al_train_options.should_stop: the flag on_sigint raises. */
+static int stop_on_sigint(void *context)
+{
+    (void)context;
+    return interrupt_requested != 0;
 }
 
 static void catch_sigint(void)
@@ -309,7 +220,7 @@ int cmd_train(int argc, char **argv)
         if (strcmp(f, "--no-shuffle") == 0) { a.o.shuffle = 0; continue; }
         if (strcmp(f, "--resume") == 0) { a.resume = 1; continue; }
         if (strcmp(f, "--quiet") == 0) { a.quiet = 1; continue; }
-        if (strcmp(f, "--standardize") == 0) { a.standardize = 1; continue; }
+        if (strcmp(f, "--standardize") == 0) { a.data.standardize = 1; continue; }
         if (strcmp(f, "--nesterov") == 0) { nesterov = 1; continue; }
         if (strcmp(f, "--decay-all") == 0) { decay_all = 1; continue; }
         if (strcmp(f, "--probe") == 0) { a.probing = 1; continue; }
@@ -321,16 +232,16 @@ int cmd_train(int argc, char **argv)
         long x;
         int rc = 0;
         if (strcmp(f, "--model") == 0) a.model = v;
-        else if (strcmp(f, "--data") == 0) a.data = v;
-        else if (strcmp(f, "--train") == 0) a.train = v;
-        else if (strcmp(f, "--test") == 0) a.test = v;
+        else if (strcmp(f, "--data") == 0) a.data.data = v;
+        else if (strcmp(f, "--train") == 0) a.data.train = v;
+        else if (strcmp(f, "--test") == 0) a.data.test = v;
         else if (strcmp(f, "--init") == 0) a.init = v;
         else if (strcmp(f, "--save") == 0) a.save = v;
         else if (strcmp(f, "--checkpoint-dir") == 0) a.checkpoint_dir = v;
         else if (strcmp(f, "--log") == 0) a.log = v;
         else if (strcmp(f, "--probe-log") == 0) { a.probe_log = v; a.probing = 1; }
         else if (strcmp(f, "--probe-every") == 0) {
-            rc = parse_long(cmd, f, v, 1, 1000000000, &x);
+            rc = cli_long(cmd, f, v, 1, 1000000000, &x);
             a.probe.every = x;
             a.probing = 1;
         }
@@ -340,25 +251,25 @@ int cmd_train(int argc, char **argv)
             al_error err = {0};
             if (al_init_scheme_parse(v, &a.net.init, &err) != AL_OK)
                 return cli_usage_error(cmd, "--init-scheme: %s", err.message);
-        } else if (strcmp(f, "--epochs") == 0) { rc = parse_long(cmd, f, v, 1, 1000000, &x); a.o.epochs = x; }
-        else if (strcmp(f, "--steps") == 0) { rc = parse_long(cmd, f, v, 1, 1000000000, &x); a.o.steps = x; }
-        else if (strcmp(f, "--batch") == 0) { rc = parse_long(cmd, f, v, 1, 1 << 20, &x); a.o.batch = (size_t)x; }
-        else if (strcmp(f, "--seed") == 0) { rc = parse_long(cmd, f, v, 0, 2147483647L, &x); a.o.seed = (uint64_t)x; a.net.seed = (uint64_t)x; }
-        else if (strcmp(f, "--threads") == 0) { rc = parse_long(cmd, f, v, 1, 1024, &threads); }
-        else if (strcmp(f, "--val") == 0) { rc = parse_long(cmd, f, v, 1, 100000000, &a.val); }
-        else if (strcmp(f, "--lr") == 0) rc = parse_double(cmd, f, v, 0, &lr);
-        else if (strcmp(f, "--momentum") == 0) rc = parse_double(cmd, f, v, 0, &momentum);
-        else if (strcmp(f, "--weight-decay") == 0) rc = parse_double(cmd, f, v, 0, &wd);
-        else if (strcmp(f, "--clip-norm") == 0) rc = parse_double(cmd, f, v, 0, &clip);
+        } else if (strcmp(f, "--epochs") == 0) { rc = cli_long(cmd, f, v, 1, 1000000, &x); a.o.epochs = x; }
+        else if (strcmp(f, "--steps") == 0) { rc = cli_long(cmd, f, v, 1, 1000000000, &x); a.o.steps = x; }
+        else if (strcmp(f, "--batch") == 0) { rc = cli_long(cmd, f, v, 1, 1 << 20, &x); a.o.batch = (size_t)x; }
+        else if (strcmp(f, "--seed") == 0) { rc = cli_long(cmd, f, v, 0, 2147483647L, &x); a.o.seed = (uint64_t)x; a.net.seed = (uint64_t)x; }
+        else if (strcmp(f, "--threads") == 0) { rc = cli_long(cmd, f, v, 1, 1024, &threads); }
+        else if (strcmp(f, "--val") == 0) { rc = cli_long(cmd, f, v, 1, 100000000, &a.data.val); }
+        else if (strcmp(f, "--lr") == 0) rc = cli_double(cmd, f, v, 0, INFINITY, &lr);
+        else if (strcmp(f, "--momentum") == 0) rc = cli_double(cmd, f, v, 0, INFINITY, &momentum);
+        else if (strcmp(f, "--weight-decay") == 0) rc = cli_double(cmd, f, v, 0, INFINITY, &wd);
+        else if (strcmp(f, "--clip-norm") == 0) rc = cli_double(cmd, f, v, 0, INFINITY, &clip);
         else return cli_usage_error(cmd, "unknown option '%s'", f);
         if (rc)
             return rc;
     }
     if (!a.model)
         return cli_usage_error(cmd, "--model SPEC is required, e.g. --model 'Linear(784, 10)'");
-    if (!a.data && !a.train)
+    if (!a.data.data && !a.data.train)
         return cli_usage_error(cmd, "give --data fashion-mnist or --train DATA [--test DATA]");
-    if (a.data && (a.train || a.test))
+    if (a.data.data && (a.data.train || a.data.test))
         return cli_usage_error(cmd, "--data and --train/--test exclude each other");
     if (a.resume && !a.checkpoint_dir)
         return cli_usage_error(cmd, "--resume needs --checkpoint-dir DIR");
@@ -387,7 +298,7 @@ int cmd_train(int argc, char **argv)
         return 1;
     char *owned = NULL;
     const char *spec;
-    if (model_text(cmd, a.model, &owned, &spec))
+    if (cli_model_text(cmd, a.model, &owned, &spec))
         return 1;
     al_net *net = NULL;
     al_dataset *train = NULL, *test = NULL;
@@ -402,14 +313,14 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "actlab train: --init: %s\n", err.message);
         goto done;
     }
-    if ((rc = load_datasets(cmd, &a, &train, &test)) != 0)
+    if ((rc = cli_load_sets(cmd, &a.data, &train, &test)) != 0)
         goto done;
     rc = 1;
     if (a.probing) {
         a.probe.log_path = a.probe_log;
         a.probe.append = a.resume;
         if (al_probe_create(net, &a.probe, &probe, &err) != AL_OK) {
-            rc = cli_fail(cmd, &err);
+            rc = cli_fail_flags(cmd, &err, train_flags);
             goto done;
         }
         a.o.probe = probe;
@@ -417,7 +328,7 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "probes every %ld steps and at each epoch end -> %s\n", a.probe.every, a.probe_log);
     }
     interrupt_requested = 0;
-    a.o.stop = &interrupt_requested;
+    a.o.should_stop = stop_on_sigint;
     a.o.interrupt_dir = "actlab-interrupted";
     catch_sigint();
     progress_ctx pc = {isatty(2), a.quiet, -1};
@@ -433,16 +344,19 @@ int cmd_train(int argc, char **argv)
         if (pc.tty && !a.quiet)
             fprintf(stderr, "\n");
         if (st == AL_ERR_INTERRUPTED) {
-            fprintf(stderr, "actlab train: %s\n", err.message);
+            cli_print_error(cmd, &err, train_flags);
             if (strstr(err.message, "the checkpoint is in"))
                 print_resume(argc, argv, a.o.interrupt_dir, a.checkpoint_dir != NULL, a.resume);
             rc = 130;
+        } else if (st == AL_ERR_NUMERIC) { /* divergence: the message advises these two options */
+            fprintf(stderr, "actlab %s: %s (--lr, --clip-norm)\n", cmd, err.message);
+            rc = 1;
         } else
-            rc = cli_fail(cmd, &err);
+            rc = cli_fail_flags(cmd, &err, train_flags);
         goto done;
     }
     if (a.save && al_net_save(net, a.save, &err) != AL_OK) {
-        rc = cli_fail(cmd, &err);
+        rc = cli_fail_flags(cmd, &err, train_flags);
         goto done;
     }
     printf("final: epoch %ld  step %ld  train loss %.4f  train acc %.4f", last.epoch, last.step, last.loss,
@@ -459,188 +373,5 @@ done:
     al_dataset_free(train);
     al_dataset_free(test);
     free(owned);
-    return rc;
-}
-
-/* Builds the net of --model and loads --weights into it; returns the exit
- * status (0 when both worked). */
-static int load_model(const char *cmd, const char *model, const char *weights, al_net **net)
-{
-    char *owned = NULL;
-    const char *spec;
-    *net = NULL;
-    if (model_text(cmd, model, &owned, &spec))
-        return 1;
-    al_error err = {0};
-    int rc = 0;
-    if (al_net_create(spec, NULL, net, &err) != AL_OK) {
-        fprintf(stderr, "actlab %s: --model: %s\n", cmd, err.message);
-        rc = 2;
-    } else if (al_net_load(*net, weights, &err) != AL_OK) {
-        fprintf(stderr, "actlab %s: --weights: %s\n", cmd, err.message);
-        al_net_free(*net);
-        *net = NULL;
-        rc = 1;
-    }
-    free(owned);
-    return rc;
-}
-
-static const char eval_usage[] =
-    "usage: actlab eval --model SPEC --weights FILE.safetensors (--data fashion-mnist | --test DATA)\n"
-    "Prints the loss, the accuracy, the accuracy per class and the confusion matrix\n"
-    "(rows: true class, columns: predicted). DATA as for `actlab train`.\n";
-
-int cmd_eval(int argc, char **argv)
-{
-    const char *cmd = "eval", *model = NULL, *weights = NULL;
-    train_args a;
-    memset(&a, 0, sizeof a);
-    long batch = 256;
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(eval_usage, stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--standardize") == 0) { a.standardize = 1; continue; }
-        if (i + 1 >= argc || strncmp(argv[i], "--", 2) != 0)
-            return cli_usage_error(cmd, "unexpected or incomplete argument '%s'", argv[i]);
-        const char *f = argv[i], *v = argv[++i];
-        if (strcmp(f, "--model") == 0) model = v;
-        else if (strcmp(f, "--weights") == 0) weights = v;
-        else if (strcmp(f, "--data") == 0) a.data = v;
-        else if (strcmp(f, "--test") == 0) a.train = v; /* loaded as the dataset to evaluate */
-        else if (strcmp(f, "--batch") == 0) { if (parse_long(cmd, f, v, 1, 1 << 20, &batch)) return 2; }
-        else return cli_usage_error(cmd, "unknown option '%s'", f);
-    }
-    if (!model || !weights || (!a.data && !a.train))
-        return cli_usage_error(cmd, "--model, --weights and --data or --test are required");
-    al_error err = {0};
-    al_net *net = NULL;
-    al_dataset *train = NULL, *test = NULL;
-    al_eval_result r = {0};
-    int rc = load_model(cmd, model, weights, &net);
-    if (rc != 0)
-        goto done;
-    if ((rc = load_datasets(cmd, &a, &train, &test)) != 0)
-        goto done;
-    rc = 1;
-    const al_dataset *data = a.data ? test : train;
-    if (al_evaluate(net, data, (size_t)batch, &r, &err) != AL_OK) {
-        rc = cli_fail(cmd, &err);
-        goto done;
-    }
-    printf("%s: %zu examples  loss %.4f  accuracy %.4f\n\nclass  accuracy  count\n", al_dataset_name(data),
-           r.count, r.loss, r.accuracy);
-    for (int c = 0; c < r.classes; c++) {
-        size_t row = 0;
-        for (int k = 0; k < r.classes; k++)
-            row += r.confusion[(size_t)c * (size_t)r.classes + (size_t)k];
-        if (row)
-            printf("%5d  %8.4f  %5zu\n", c, (double)r.confusion[(size_t)c * (size_t)r.classes + (size_t)c] / (double)row, row);
-    }
-    printf("\nconfusion (rows: true, columns: predicted)\n      ");
-    for (int k = 0; k < r.classes; k++)
-        printf("%6d", k);
-    printf("\n");
-    for (int c = 0; c < r.classes; c++) {
-        printf("%6d", c);
-        for (int k = 0; k < r.classes; k++)
-            printf("%6zu", r.confusion[(size_t)c * (size_t)r.classes + (size_t)k]);
-        printf("\n");
-    }
-    rc = 0;
-done:
-    al_eval_result_free(&r);
-    al_net_free(net);
-    al_dataset_free(train);
-    al_dataset_free(test);
-    return rc;
-}
-
-static const char predict_usage[] =
-    "usage: actlab predict --model SPEC --weights FILE.safetensors --in X.npy [--out P.npy]\n"
-    "Prints the predicted class and its probability for each row of X (float32 or\n"
-    "float64, [N, features]); --out writes all class probabilities [N, classes].\n";
-
-int cmd_predict(int argc, char **argv)
-{
-    const char *cmd = "predict", *model = NULL, *weights = NULL, *in = NULL, *out = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(predict_usage, stdout);
-            return 0;
-        }
-        if (i + 1 >= argc || strncmp(argv[i], "--", 2) != 0)
-            return cli_usage_error(cmd, "unexpected or incomplete argument '%s'", argv[i]);
-        const char *f = argv[i], *v = argv[++i];
-        if (strcmp(f, "--model") == 0) model = v;
-        else if (strcmp(f, "--weights") == 0) weights = v;
-        else if (strcmp(f, "--in") == 0) in = v;
-        else if (strcmp(f, "--out") == 0) out = v;
-        else return cli_usage_error(cmd, "unknown option '%s'", f);
-    }
-    if (!model || !weights || !in)
-        return cli_usage_error(cmd, "--model, --weights and --in are required");
-    al_error err = {0};
-    al_net *net = NULL;
-    al_array x = {0}, probs = {0};
-    float *xf = NULL;
-    int rc = load_model(cmd, model, weights, &net);
-    if (rc != 0)
-        goto done;
-    rc = 1;
-    if (al_npy_read(in, &x, &err) != AL_OK) {
-        rc = cli_fail(cmd, &err);
-        goto done;
-    }
-    size_t rows = x.rank >= 1 ? x.shape[0] : 0, feats = rows ? x.count / rows : 0;
-    if ((x.dtype != AL_DTYPE_F32 && x.dtype != AL_DTYPE_F64) || x.rank < 2 || feats != al_net_in_features(net)) {
-        char shape[128];
-        al_array_shape_text(&x, shape, sizeof shape);
-        fprintf(stderr, "actlab predict: '%s' is %s %s; the model takes float32 or float64 [N, %zu]\n", in,
-                al_dtype_descr(x.dtype), shape, al_net_in_features(net));
-        goto done;
-    }
-    size_t classes = al_net_out_features(net), pshape[2] = {rows, classes};
-    xf = malloc(x.count * sizeof(float));
-    if (!xf || al_array_create(&probs, AL_DTYPE_F32, 2, pshape, &err) != AL_OK) {
-        fprintf(stderr, "actlab predict: out of memory\n");
-        goto done;
-    }
-    for (size_t i = 0; i < x.count; i++)
-        xf[i] = x.dtype == AL_DTYPE_F32 ? ((float *)x.data)[i] : (float)((double *)x.data)[i];
-    if (al_net_prepare(net, rows, &err) != AL_OK) {
-        rc = cli_fail(cmd, &err);
-        goto done;
-    }
-    const float *logits = al_net_forward(net, xf, rows, 0, 0);
-    float *p = probs.data;
-    for (size_t r = 0; r < rows; r++) {
-        const float *z = logits + r * classes;
-        float m = z[0];
-        for (size_t c = 1; c < classes; c++)
-            m = z[c] > m ? z[c] : m;
-        double s = 0;
-        for (size_t c = 0; c < classes; c++)
-            s += exp((double)(z[c] - m));
-        size_t best = 0;
-        for (size_t c = 0; c < classes; c++) {
-            p[r * classes + c] = (float)(exp((double)(z[c] - m)) / s);
-            if (p[r * classes + c] > p[r * classes + best])
-                best = c;
-        }
-        printf("%zu\t%zu\t%.4f\n", r, best, (double)p[r * classes + best]);
-    }
-    if (out && al_npy_write(out, &probs, &err) != AL_OK) {
-        rc = cli_fail(cmd, &err);
-        goto done;
-    }
-    rc = 0;
-done:
-    al_net_free(net);
-    al_array_free(&x);
-    al_array_free(&probs);
-    free(xf);
     return rc;
 }

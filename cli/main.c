@@ -1,5 +1,4 @@
 /* actlab: the command-line entry point; dispatches to cmd_*.c. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,28 +29,6 @@ static const char usage[] =
     "instruction set. On AVX-512 CPUs OPENBLAS_CORETYPE is set to SkylakeX unless it\n"
     "already names an AVX-512 core (Debian's OpenBLAS would run AVX2 kernels);\n"
     "ACTLAB_KEEP_BLAS_CORETYPE=1 keeps the environment's value.\n";
-
-int cli_fail(const char *cmd, const al_error *err)
-{
-    fprintf(stderr, "actlab %s: %s\n", cmd, err->message);
-    return err->status == AL_ERR_INVALID || err->status == AL_ERR_PARSE ? 2 : 1;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "actlab %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(run `actlab %s --help` for usage)\n", cmd);
-    return 2;
-}
-
-int cli_is_help(const char *arg)
-{
-    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
-}
 
 int main(int argc, char **argv)
 {

@@ -4,6 +4,7 @@
  * named and the last checkpoint intact; model files round-trip and
  * mismatches are all listed. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,12 @@ static void request_stop(const al_train_progress *p, void *context)
         s->flag = 1;
 }
 
+/* al_train_options.should_stop: reads the flag request_stop raises. */
+static int flag_raised(void *context)
+{
+    return ((stop_at_step *)context)->flag != 0;
+}
+
 int main(void)
 {
     char dir[] = "/tmp/actlab_train_XXXXXX";
@@ -136,14 +143,15 @@ int main(void)
         al_net *g = make_net(3);
         al_train_options og = options();
         og.checkpoint_dir = dir2;
-        og.stop = &stopper.flag;
+        og.should_stop = flag_raised;
+        og.stop_context = &stopper;
         al_status sg = al_train(g, train, test, &og, request_stop, &stopper, &last, &err);
         CHECK(sg == AL_ERR_INTERRUPTED && strstr(err.message, "step 25") && strstr(err.message, dir2),
               "stopping after step 25 says where the checkpoint is: %d %s", sg, err.message);
         al_net_free(g);
         /* resume with --steps 50 (inside epoch 3), then again with no limit */
         g = make_net(3);
-        og.stop = NULL;
+        og.should_stop = NULL;
         og.resume = 1;
         og.steps = 50;
         CHECK(al_train(g, train, test, &og, NULL, NULL, &last, &err) == AL_OK, "%s", err.message);

@@ -16,6 +16,7 @@
 #include "actlab/probe.h"
 #include "actlab/stats.h"
 #include "actlab/status.h"
+#include "actlab/train.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +52,34 @@ typedef struct al_compare_factors {
     size_t n_depths;
 } al_compare_factors;
 
+/* What a comparison (or a study) reports as it goes, to the caller's
+ * al_progress_fn; the library itself prints nothing. */
+typedef enum al_progress_kind {
+    AL_PROGRESS_PLAN,          /* the jobs are known: arms, seeds, jobs, done, workers, path */
+    AL_PROGRESS_JOB_STARTED,   /* a worker took a job: arm, name, seed, finished, pending */
+    AL_PROGRESS_JOB_FINISHED,  /* a job trained to its end: also accuracy, seconds */
+    AL_PROGRESS_JOB_FAILED,    /* a job failed: also error */
+    AL_PROGRESS_DATA_LOADING   /* a study loads its data: name, path */
+} al_progress_kind;
+
+/* One progress event; the fields its kind does not name are zero / NULL.
+ * The strings live until the callback returns. */
+typedef struct al_progress_event {
+    al_progress_kind kind;
+    size_t arms, seeds;        /* PLAN: the comparison's size */
+    size_t jobs, done;         /* PLAN: arms x seeds, and how many DIR already holds */
+    int workers;               /* PLAN: worker processes */
+    const char *path;          /* PLAN: the results folder; DATA_LOADING: the data folder */
+    size_t finished, pending;  /* JOB_*: jobs ended in this run (this one included when it ended), of pending */
+    size_t arm;                /* JOB_*: the arm's index */
+    const char *name;          /* JOB_*: the arm's name; DATA_LOADING: the data set's ("Fashion-MNIST") */
+    uint64_t seed;             /* JOB_*: the job's seed */
+    double accuracy, seconds;  /* JOB_FINISHED: final test accuracy, wall seconds of the run */
+    const char *error;         /* JOB_FAILED: why */
+} al_progress_event;
+
+typedef void (*al_progress_fn)(const al_progress_event *event, void *context);
+
 typedef struct al_compare_options {
     size_t seeds;              /* K (5); at least 2 for statistics */
     uint64_t first_seed;       /* seeds first_seed .. first_seed + K - 1 (1) */
@@ -62,7 +91,14 @@ typedef struct al_compare_options {
     size_t baseline;           /* index of the baseline arm (0) */
     double target;             /* test accuracy to reach (NaN: none) */
     long probe_every;          /* probe interval in steps (0: only at epoch ends) */
-    int quiet;                 /* no progress on stderr */
+    int quiet;                 /* 1: progress is not called */
+    al_progress_fn progress;   /* called in the calling process as jobs start and end (NULL: none) */
+    void *progress_context;
+    /* Asked while jobs run (NULL: never stop): once it returns non-zero no
+     * new job starts, the running ones finish and are saved, and
+     * al_compare_run returns AL_ERR_INTERRUPTED; a re-run continues. */
+    al_should_stop should_stop;
+    void *stop_context;
 } al_compare_options;
 
 /* One job's measurements, per epoch (arrays of `epochs` values). */
@@ -121,7 +157,8 @@ const al_arm *al_compare_arm(const al_compare *c, size_t index);
 
 /* Runs every job not already finished in DIR (train and test data shared by
  * the workers), then loads all results and computes the summaries. Failed
- * jobs are recorded with their error; the others complete. */
+ * jobs are recorded with their error; the others complete. Progress goes to
+ * options.progress; options.should_stop ends the run early. */
 al_status al_compare_run(al_compare *c, const al_dataset *train, const al_dataset *test, al_error *err);
 
 /* Results after al_compare_run: job (arm, seed index), and the arm summary. */

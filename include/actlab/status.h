@@ -23,15 +23,26 @@ typedef enum al_status {
 
 #define AL_ERROR_MESSAGE_BYTES 1024
 
-/* The message of the last failure, owned by the caller (no global state). */
+/* The message of the last failure, owned by the caller (no global state).
+ * When the failure is about one option, field names it as
+ * "<options struct>.<member>" ("train.batch", "probe.every",
+ * "compare.dir"): a static string a front end maps to its own spelling of
+ * that option (the CLI to a flag); the message names the option in words. */
 typedef struct al_error {
     al_status status;
+    const char *field;   /* NULL when no single option is at fault */
     char message[AL_ERROR_MESSAGE_BYTES];
 } al_error;
 
-/* Records a printf-style message in err (which may be NULL) and returns status. */
+/* Records a printf-style message in err (which may be NULL), clears its
+ * field and returns status. */
 al_status al_error_set(al_error *err, al_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* As al_error_set, and names the option field at fault (a static string,
+ * see al_error). */
+al_status al_error_set_field(al_error *err, al_status status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Prefixes err's message with a printf-style context ("reading x.npy: ..."). */
 al_status al_error_prefix(al_error *err, const char *fmt, ...)

@@ -26,7 +26,11 @@ typedef struct al_study_options {
     int jobs;                /* worker processes (0: the number of cores) */
     const char *out_dir;     /* job results go to out_dir/NAME (required) */
     const char *data_dir;    /* Fashion-MNIST folder (NULL: AL_FASHION_MNIST_DIR) */
-    int quiet;               /* no progress on stderr */
+    int quiet;               /* 1: progress is not called */
+    al_progress_fn progress; /* data loading and the comparisons' jobs (NULL: none); see compare.h */
+    void *progress_context;
+    al_should_stop should_stop; /* passed to each comparison (NULL: never stop) */
+    void *stop_context;
 } al_study_options;
 
 /* What a study concluded. */

@@ -4,7 +4,6 @@
 #ifndef ACTLAB_TRAIN_H
 #define ACTLAB_TRAIN_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +16,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* A caller's answer to "stop now?" (non-zero: stop), asked between units of
+ * work; a CLI's SIGINT handler sets a flag that this reads. */
+typedef int (*al_should_stop)(void *context);
 
 typedef struct al_train_options {
     size_t batch;                /* rows per step (128) */
@@ -31,10 +34,11 @@ typedef struct al_train_options {
     int resume;                  /* continue from DIR/checkpoint.safetensors when it exists */
     const char *log_path;        /* JSON Lines metrics, one record per epoch; NULL = none */
     al_probe *probe;             /* per-layer probes (see probe.h); NULL = off */
-    /* When *stop becomes non-zero (a signal handler sets it), training stops
-     * after the current step, writes a checkpoint there (to checkpoint_dir,
-     * else to interrupt_dir when set) and returns AL_ERR_INTERRUPTED. */
-    const volatile sig_atomic_t *stop;
+    /* Asked after every step (NULL: never stop). When it returns non-zero,
+     * training stops there, writes a checkpoint (to checkpoint_dir, else to
+     * interrupt_dir when set) and returns AL_ERR_INTERRUPTED. */
+    al_should_stop should_stop;
+    void *stop_context;          /* passed to should_stop */
     const char *interrupt_dir;
 } al_train_options;
 

@@ -5,14 +5,31 @@
 #include <stdio.h>
 #include <string.h>
 
+static void set_message(al_error *err, al_status status, const char *field, const char *fmt, va_list ap)
+{
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    err->status = status;
+    err->field = field;
+}
+
 al_status al_error_set(al_error *err, al_status status, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        set_message(err, status, NULL, fmt, ap);
         va_end(ap);
-        err->status = status;
+    }
+    return status;
+}
+
+al_status al_error_set_field(al_error *err, al_status status, const char *field, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        set_message(err, status, field, fmt, ap);
+        va_end(ap);
     }
     return status;
 }

@@ -74,9 +74,10 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
 {
     *out = NULL;
     al_probe_options o = options ? *options : al_probe_options_default();
-    if (o.every < 1)
-        return al_error_set(err, AL_ERR_INVALID, "the probe interval must be at least 1 step, got %ld "
-                            "(--probe-every N takes N >= 1; epoch ends are always probed)", o.every);
+    if (o.every < 1) /* tests/test_probe.c matches "--probe-every" in this message */
+        return al_error_set_field(err, AL_ERR_INVALID, "probe.every", "the probe interval must be at least 1 "
+                                  "step, got %ld (--probe-every N takes N >= 1; epoch ends are always probed)",
+                                  o.every);
     if (o.bins < 1 || o.bins > AL_PROBE_MAX_BINS || !(o.bin_lo < o.bin_hi))
         return al_error_set(err, AL_ERR_INVALID, "the derivative histogram needs 1 to %d bins over a "
                             "range lo < hi, got %d bins over [%g, %g)", AL_PROBE_MAX_BINS, o.bins,
@@ -132,8 +133,8 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
         if (!p->log || !p->log_path) {
             int e = errno;
             al_probe_free(p);
-            return al_error_set(err, AL_ERR_IO, "cannot write the probe log '%s': %s (choose a writable "
-                                "path with --probe-log FILE)", options->log_path, strerror(e));
+            return al_error_set_field(err, AL_ERR_IO, "probe.log_path", "cannot write the probe log '%s': %s "
+                                      "(choose a writable path)", options->log_path, strerror(e));
         }
     }
     *out = p;

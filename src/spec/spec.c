@@ -162,6 +162,7 @@ al_status al_spec_error_at(const al_spec *spec, int line, int column, al_error *
     }
     snprintf(err->message, sizeof err->message, "%s%.*s%s", head, (int)ml, msg, tail);
     err->status = status;
+    err->field = NULL;
     return status;
 }
 

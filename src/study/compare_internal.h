@@ -1,5 +1,6 @@
-/* Private to the compare runner: its state, shared by compare.c (arms,
- * workers, statistics) and compare_io.c (job files, JSON, CSV, table). */
+/* Private to the compare runner: its state, shared by compare.c (options,
+ * creation), arms.c, runner.c (workers), summary.c (statistics) and
+ * compare_io.c (job files, JSON, CSV, table). */
 #ifndef ACTLAB_STUDY_COMPARE_INTERNAL_H
 #define ACTLAB_STUDY_COMPARE_INTERNAL_H
 
@@ -13,6 +14,13 @@ struct al_compare {
     al_job_result *jobs;      /* n_arms x seeds */
     al_arm_summary *summaries;
 };
+
+/* Expands the factors into c->arms (allocated here; c->o must be set);
+ * every spec is checked by building it once (arms.c). */
+al_status al_compare_build_arms(al_compare *c, const al_compare_factors *f, al_error *err);
+
+/* Fills c->summaries from the loaded job results (summary.c). */
+void al_compare_summarize(al_compare *c);
 
 /* The job's file: DIR/jobs/a<arm>-s<seed>.json. */
 void al_compare_job_path(const al_compare *c, size_t arm, size_t seed_index, char *buf, size_t size);

@@ -162,9 +162,11 @@ al_status al_study_run(const al_study *study, const al_study_options *options, a
     env.data = data;
     env.report = report;
     if (!env.o.out_dir || !*env.o.out_dir)
-        return al_error_set(err, AL_ERR_INVALID, "a study needs an output directory for its job results");
+        return al_error_set_field(err, AL_ERR_INVALID, "study.out_dir", "a study needs an output directory for "
+                                  "its job results");
     if (env.o.seeds == 1)
-        return al_error_set(err, AL_ERR_INVALID, "a study needs at least 2 seeds for its statistics, got 1");
+        return al_error_set_field(err, AL_ERR_INVALID, "study.seeds", "a study needs at least 2 seeds for its "
+                                  "statistics, got 1");
     double start = now_seconds();
     al_status st = AL_OK;
     if (report) {

@@ -26,7 +26,7 @@ struct al_study_env {
 /* quick or full, by the options. */
 #define STUDY_PICK(env, q, f) ((env)->o.full ? (f) : (q))
 
-/* The seed count: --seeds when given, else the budget's. */
+/* The seed count: the options' when given, else the budget's. */
 size_t study_seeds(const al_study_env *env, size_t quick, size_t full);
 
 /* The first `rows` training rows (0: all) as a new dataset, and the test set
@@ -38,8 +38,8 @@ al_status study_load(al_study_env *env, size_t rows, al_dataset **train, const a
 al_compare_factors study_mlp_factors(const char *const *acts, size_t n_acts, const int *depth, size_t width);
 
 /* Creates and runs a comparison in out_dir/NAME/sub on the first `rows`
- * training rows; fills the factors' MLP sizes, the options' dir, jobs and
- * quiet. */
+ * training rows; fills the factors' MLP sizes, the options' dir, jobs,
+ * quiet, progress and should_stop. */
 al_status study_compare(al_study_env *env, const char *sub, al_compare_factors *f, al_compare_options *o,
                         size_t rows, al_compare **out, al_error *err);
 

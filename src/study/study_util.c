@@ -18,12 +18,18 @@ size_t study_seeds(const al_study_env *env, size_t quick, size_t full)
 
 /* Loads Fashion-MNIST once and standardises both sets with the training
  * set's global mean and deviation. */
-static al_status load_all(al_study_data *d, int quiet, al_error *err)
+static al_status load_all(al_study_data *d, const al_study_options *o, al_error *err)
 {
     if (d->train)
         return AL_OK;
-    if (!quiet)
-        fprintf(stderr, "study: loading Fashion-MNIST from %s\n", d->dir);
+    if (o->progress && !o->quiet) {
+        al_progress_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = AL_PROGRESS_DATA_LOADING;
+        ev.name = "Fashion-MNIST";
+        ev.path = d->dir;
+        o->progress(&ev, o->progress_context);
+    }
     al_status st = al_dataset_load_fashion_mnist(d->dir, AL_DATA_TRAIN, &d->train, err);
     if (st == AL_OK)
         st = al_dataset_load_fashion_mnist(d->dir, AL_DATA_TEST, &d->test, err);
@@ -47,7 +53,7 @@ static al_status load_all(al_study_data *d, int quiet, al_error *err)
 al_status study_load(al_study_env *env, size_t rows, al_dataset **train, const al_dataset **test, al_error *err)
 {
     *train = NULL;
-    al_status st = load_all(env->data, env->o.quiet, err);
+    al_status st = load_all(env->data, &env->o, err);
     if (st != AL_OK)
         return st;
     if (test)
@@ -81,8 +87,8 @@ al_status study_compare(al_study_env *env, const char *sub, al_compare_factors *
     /* out_dir and out_dir/NAME first: al_compare_run makes only the last level */
     snprintf(dir, sizeof dir, "%s", env->o.out_dir);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return al_error_set(err, AL_ERR_IO, "cannot create the study output directory '%s': %s (choose another "
-                            "with --out DIR)", dir, strerror(errno));
+        return al_error_set_field(err, AL_ERR_IO, "study.out_dir", "cannot create the study output directory "
+                                  "'%s': %s (choose another)", dir, strerror(errno));
     snprintf(dir, sizeof dir, "%s/%s", env->o.out_dir, env->study->name);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return al_error_set(err, AL_ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
@@ -97,6 +103,10 @@ al_status study_compare(al_study_env *env, const char *sub, al_compare_factors *
     o->dir = dir;
     o->jobs = env->o.jobs;
     o->quiet = env->o.quiet;
+    o->progress = env->o.progress;
+    o->progress_context = env->o.progress_context;
+    o->should_stop = env->o.should_stop;
+    o->stop_context = env->o.stop_context;
     st = al_compare_create(f, o, out, err);
     if (st == AL_OK)
         st = al_compare_run(*out, train, test, err);

@@ -115,12 +115,14 @@ al_status al_checkpoint_read(al_net *net, al_optim *opt, const al_train_options 
         st = al_error_set(err, AL_ERR_FORMAT, "'%s' is not an actlab checkpoint (its metadata lacks "
                           "format, epoch or step)", path);
     else if ((size_t)batch != o->batch || !seed || strcmp(seed, want_seed) != 0)
-        st = al_error_set(err, AL_ERR_INVALID, "'%s' was written with --batch %ld --seed %s; resume "
-                          "with the same values (or start a new --checkpoint-dir)", path, batch,
-                          seed ? seed : "?");
+        /* tests/test_train.c matches "--batch N" in this message: it keeps
+         * the flags until that test checks err->field instead */
+        st = al_error_set_field(err, AL_ERR_INVALID, (size_t)batch != o->batch ? "train.batch" : "train.seed",
+                                "'%s' was written with --batch %ld --seed %s; resume with the same values (or "
+                                "start a new --checkpoint-dir)", path, batch, seed ? seed : "?");
     else if (e < 0 || e >= LONG_MAX / per_epoch - 1 || s < e * per_epoch || s > (e + 1) * per_epoch || correct < 0 || seen < 0)
         st = al_error_set(err, AL_ERR_FORMAT, "'%s' says epoch %ld, step %ld, which does not fit %ld "
-                          "batches per epoch: was it written for other data or another --batch?", path, e,
+                          "batches per epoch: was it written for other data or another batch size?", path, e,
                           s, per_epoch);
     if (st == AL_OK)
         st = al_net_load_state(net, &t, path, err);

@@ -107,10 +107,12 @@ static void loop_free(loop *l)
         fclose(l->log);
 }
 
-static al_status make_dir(const char *dir, const char *what, al_error *err)
+/* field: the option that named dir */
+static al_status make_dir(const char *dir, const char *field, al_error *err)
 {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return al_error_set(err, AL_ERR_IO, "cannot create %s '%s': %s", what, dir, strerror(errno));
+        return al_error_set_field(err, AL_ERR_IO, field, "cannot create the checkpoint directory '%s': %s", dir,
+                                  strerror(errno));
     return AL_OK;
 }
 
@@ -123,7 +125,7 @@ static al_status interrupt(al_net *net, al_optim *opt, const al_train_options *o
     if (!dir)
         return al_error_set(err, AL_ERR_INTERRUPTED, "interrupted after step %ld; nothing was saved (give "
                             "a checkpoint directory to keep the progress)", at->step);
-    al_status st = make_dir(dir, "the checkpoint directory", err);
+    al_status st = make_dir(dir, o->checkpoint_dir ? "train.checkpoint_dir" : "train.interrupt_dir", err);
     if (st == AL_OK)
         st = al_checkpoint_write(net, opt, o, dir, at, err);
     if (st != AL_OK) {
@@ -140,7 +142,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
 {
     size_t n = al_dataset_count(train), f = al_dataset_features(train), classes = al_net_out_features(net);
     if (o->batch == 0)
-        return al_error_set(err, AL_ERR_INVALID, "--batch must be at least 1");
+        return al_error_set_field(err, AL_ERR_INVALID, "train.batch", "the batch size must be at least 1");
     if (n == 0)
         return al_error_set(err, AL_ERR_INVALID, "the training data '%s' is empty", al_dataset_name(train));
     if (f != al_net_in_features(net))
@@ -156,7 +158,8 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
     long per_epoch = (long)((n + o->batch - 1) / o->batch);
     long total = o->steps > 0 ? o->steps : o->epochs * per_epoch;
     if (total <= 0)
-        return al_error_set(err, AL_ERR_INVALID, "nothing to do: --epochs and --steps are both 0");
+        return al_error_set_field(err, AL_ERR_INVALID, "train.epochs", "nothing to do: the epoch count and the step "
+                                  "count are both 0");
     long epochs = (total + per_epoch - 1) / per_epoch;
     al_schedule schedule = o->schedule;
     al_status st = al_schedule_resolve(&schedule, total, err);
@@ -186,7 +189,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
     al_position at;
     memset(&at, 0, sizeof at);
     if (st == AL_OK && o->checkpoint_dir) {
-        st = make_dir(o->checkpoint_dir, "--checkpoint-dir", err);
+        st = make_dir(o->checkpoint_dir, "train.checkpoint_dir", err);
         int found = 0;
         if (st == AL_OK && o->resume)
             st = al_checkpoint_read(net, l.opt, o, &at, per_epoch, &found, err);
@@ -242,8 +245,8 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                 else
                     snprintf(where, sizeof where, "the loss itself (every layer's output is finite)");
                 st = al_error_set(err, AL_ERR_NUMERIC, "step %ld (epoch %ld, batch %ld): the loss is %g; the "
-                                  "first non-finite values are in %s. Try a lower --lr or --clip-norm",
-                                  step + 1, epoch + 1, k + 1, loss, where);
+                                  "first non-finite values are in %s. Try a lower learning rate or a "
+                                  "gradient-norm clip", step + 1, epoch + 1, k + 1, loss, where);
                 break;
             }
             al_net_backward(net, l.dlogits, NULL);
@@ -256,8 +259,8 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             double norm = al_clip_grad_norm(params, (size_t)np, o->clip_norm > 0 ? o->clip_norm : INFINITY);
             if (!isfinite(norm)) {
                 st = al_error_set(err, AL_ERR_NUMERIC, "step %ld (epoch %ld, batch %ld): the gradient of "
-                                  "'%s' is not finite. Try a lower --lr or --clip-norm", step + 1, epoch + 1,
-                                  k + 1, first_nonfinite_grad(net));
+                                  "'%s' is not finite. Try a lower learning rate or a gradient-norm clip",
+                                  step + 1, epoch + 1, k + 1, first_nonfinite_grad(net));
                 break;
             }
             p.lr = al_schedule_lr(&schedule, o->optim.lr, step);
@@ -278,7 +281,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             p.eta_seconds = (double)(total - step) * (double)o->batch / (p.samples_per_second > 0 ? p.samples_per_second : 1);
             if (callback && st == AL_OK)
                 callback(&p, context);
-            if (st == AL_OK && o->stop && *o->stop && !last_batch) {
+            if (st == AL_OK && !last_batch && o->should_stop && o->should_stop(o->stop_context)) {
                 al_position here = {epoch, step, loss_sum, correct, seen};
                 st = interrupt(net, l.opt, o, &here, err);
                 interrupted = 1;
@@ -300,8 +303,8 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
         st = log_epoch(l.log, o->log_path, &p, err);
         if (st != AL_OK)
             break;
-        /* --steps may end training inside an epoch: then the checkpoint keeps
-         * that position, so a longer --steps resumes at the right batch */
+        /* a step limit may end training inside an epoch: then the checkpoint
+         * keeps that position, so a longer limit resumes at the right batch */
         al_position boundary = {epoch + 1, step, 0, 0, 0};
         if (step < (epoch + 1) * per_epoch)
             boundary = (al_position){epoch, step, loss_sum, correct, seen};
@@ -309,7 +312,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             st = al_checkpoint_write(net, l.opt, o, o->checkpoint_dir, &boundary, err);
         if (callback && st == AL_OK)
             callback(&p, context);
-        if (st == AL_OK && o->stop && *o->stop && step < total) {
+        if (st == AL_OK && step < total && o->should_stop && o->should_stop(o->stop_context)) {
             st = interrupt(net, l.opt, o, &boundary, err);
             interrupted = 1;
         }
