@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "actlab/util.h"
+#include "base/text.h"
 
 /* the largest CSV read: the whole file is held in memory while parsing */
 #define CSV_MAX_BYTES ((size_t)1 << 34)
@@ -119,12 +120,13 @@ static void cell_copy(const cell *c, char *buf, size_t size)
     buf[o] = '\0';
 }
 
-/* The cell for a message: its text, shortened with "..." when long. */
+/* The cell for a message ("" made "), made safe to print and cut to
+ * ECHO_MAX bytes with "..." (al_echo_text). */
 static void cell_echo(const cell *c, char *buf, size_t size)
 {
-    cell_copy(c, buf, size < ECHO_MAX + 1 ? size : ECHO_MAX + 1);
-    if (c->len > ECHO_MAX && size > ECHO_MAX + 4)
-        memcpy(buf + ECHO_MAX, "...", 4);
+    char text[ECHO_MAX + 2]; /* one byte over ECHO_MAX tells a cut cell */
+    cell_copy(c, text, sizeof text);
+    al_echo_text(text, strlen(text), ECHO_MAX, buf, size);
 }
 
 /* The number of cells in a line, or 0 with *quote_column set for an
@@ -234,12 +236,11 @@ static al_status parse_rows(const char *path, const char *data, size_t size, siz
             continue;
         size_t quote_col = 0, n = count_cells(&l, &quote_col);
         if (n == 0)
-            return al_error_set(err, AL_ERR_PARSE, "%s:%zu:%zu: unterminated quote", path,
-                                l.number, quote_col);
+            return al_error_at(err, AL_ERR_PARSE, path, l.number, quote_col, "unterminated quote");
         if (n != ncols)
-            return al_error_set(err, AL_ERR_PARSE,
-                                "%s:%zu: ragged row: %zu fields, but the %s has %zu", path,
-                                l.number, n, header ? "header" : "first row", ncols);
+            return al_error_at(err, AL_ERR_PARSE, path, l.number, 0,
+                               "ragged row: %zu fields, but the %s has %zu", n,
+                               header ? "header" : "first row", ncols);
         size_t cpos = 0, f = 0;
         int done = 0;
         cell c;
@@ -249,29 +250,24 @@ static al_status parse_rows(const char *path, const char *data, size_t size, siz
             cell_echo(&c, echo, sizeof echo);
             if (k == label_col) {
                 if (!ok || !isfinite(v) || v < 0 || v != floor(v))
-                    return al_error_set(err, AL_ERR_PARSE,
-                                        "%s:%zu:%zu: label '%s' is not a non-negative integer",
-                                        path, l.number, c.column, echo);
+                    return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column,
+                                       "label '%s' is not a non-negative integer", echo);
                 if (v >= AL_DATASET_MAX_CLASSES)
-                    return al_error_set(err, AL_ERR_PARSE,
-                                        "%s:%zu:%zu: label %s: more than the %d classes actlab "
-                                        "allows (is this column really a class index?)", path,
-                                        l.number, c.column, echo, AL_DATASET_MAX_CLASSES);
+                    return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column,
+                                       "label %s: more than the %d classes actlab allows (is this "
+                                       "column really a class index?)", echo, AL_DATASET_MAX_CLASSES);
                 if (n_classes > 0 && v >= n_classes)
-                    return al_error_set(err, AL_ERR_PARSE,
-                                        "%s:%zu:%zu: label %s is not below n_classes %d", path,
-                                        l.number, c.column, echo, n_classes);
+                    return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column,
+                                       "label %s is not below n_classes %d", echo, n_classes);
                 y[row] = (int32_t)v;
                 continue;
             }
             if (!ok)
-                return al_error_set(err, AL_ERR_PARSE, "%s:%zu:%zu: %s '%s' is not a number",
-                                    path, l.number, c.column, c.len ? "cell" : "empty cell",
-                                    echo);
+                return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column, "%s '%s' is not a number",
+                                   c.len ? "cell" : "empty cell", echo);
             if (!isfinite((float)v))
-                return al_error_set(err, AL_ERR_NUMERIC,
-                                    "%s:%zu:%zu: '%s' is not a finite float32 number", path,
-                                    l.number, c.column, echo);
+                return al_error_at(err, AL_ERR_NUMERIC, path, l.number, c.column,
+                                   "'%s' is not a finite float32 number", echo);
             x[row * features + f++] = (float)v;
         }
         row++;
@@ -312,8 +308,7 @@ al_status al_dataset_load_csv(const char *path, const al_csv_options *options, a
     size_t quote_col = 0, ncols = count_cells(&first, &quote_col);
     if (ncols == 0) {
         free(data);
-        return al_error_set(err, AL_ERR_PARSE, "%s:%zu:%zu: unterminated quote", path,
-                            first.number, quote_col);
+        return al_error_at(err, AL_ERR_PARSE, path, first.number, quote_col, "unterminated quote");
     }
     /* the data starts after the header, or at the first line itself */
     size_t data_pos = pos, data_line = number;

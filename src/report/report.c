@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "report/report_style.h"
 
 #define ID_MAX 64
@@ -53,38 +54,6 @@ static al_status nomem(al_error *err, const char *what)
     return al_error_set(err, AL_ERR_NOMEM, "out of memory adding %s to the report", what);
 }
 
-/* The length of the valid UTF-8 sequence at s (1-4) and its code point, or 0
- * for a malformed, overlong or surrogate sequence. */
-static size_t utf8_char(const unsigned char *s, size_t left, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1Fu, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0Fu, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > left)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 /* len bytes of text as HTML character data or attribute value: the five
  * special characters become references, malformed UTF-8 becomes U+FFFD and
  * control characters (not allowed in HTML) other than tab and newline are
@@ -95,7 +64,7 @@ static void put_escaped(al_buf *out, const char *text, size_t len)
     size_t i = 0;
     while (i < len) {
         uint32_t cp;
-        size_t n = utf8_char(s + i, len - i, &cp);
+        size_t n = al_utf8_char(s + i, len - i, &cp);
         if (n == 0) {
             al_buf_append(out, "\xef\xbf\xbd", 3);
             i++;
