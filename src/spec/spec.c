@@ -368,12 +368,11 @@ al_status al_spec_parse(const char *text, al_spec **out, al_error *err)
     al_spec *spec = calloc(1, sizeof *spec);
     if (!spec)
         return al_error_set(err, AL_ERR_NOMEM, "out of memory while parsing the spec");
-    spec->source = malloc(len + 1);
+    spec->source = strdup(text);
     if (!spec->source) {
         free(spec);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory while parsing the spec");
     }
-    memcpy(spec->source, text, len + 1);
 
     al_spec_arena *arena = NULL;
     al_spec_parser P;
