@@ -22,12 +22,6 @@ const char *al_chart_palette(size_t i)
     return palette[i % N_COLOURS];
 }
 
-/* A copy of t, "" for NULL: titles, labels and names are optional. */
-static char *copy_text(const char *t)
-{
-    return strdup(t ? t : "");
-}
-
 /* Makes room for one more element in a growable array. */
 static int grow(void **data, size_t *cap, size_t count, size_t elem)
 {
@@ -70,9 +64,10 @@ al_status al_chart_create(const char *title, const char *x_label, const char *y_
     al_chart *c = calloc(1, sizeof *c);
     if (!c)
         return nomem(err, "a title");
-    c->title = copy_text(title);
-    c->x_label = copy_text(x_label);
-    c->y_label = copy_text(y_label);
+    /* titles, labels and names are optional: NULL is kept as "" */
+    c->title = strdup(title ? title : "");
+    c->x_label = strdup(x_label ? x_label : "");
+    c->y_label = strdup(y_label ? y_label : "");
     c->width = width;
     c->height = height;
     if (!c->title || !c->x_label || !c->y_label) {
@@ -144,7 +139,7 @@ static al_status add_item(al_chart *c, al_chart_item_kind kind, const char *name
     memset(&it, 0, sizeof it);
     it.kind = kind;
     it.n = n;
-    it.name = copy_text(name);
+    it.name = strdup(name ? name : "");
     it.xs = dup_values(xs, n);
     it.a = dup_values(a, n);
     it.b = kind == AL_CHART_BAND ? dup_values(b, n) : NULL;
@@ -194,7 +189,7 @@ al_status al_chart_add_marker(al_chart *c, double x, double y, int filled, const
     m->x = x;
     m->y = y;
     m->filled = filled;
-    m->label = copy_text(label);
+    m->label = strdup(label ? label : "");
     if (!m->label)
         return nomem(err, "a marker");
     snprintf(m->colour, sizeof m->colour, "%s", colour ? colour : "#333333");
