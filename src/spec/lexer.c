@@ -11,17 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void al_lex_advance(al_spec_parser *P)
-{
-    if (P->s[P->here.at] == '\n') {
-        P->here.line++;
-        P->here.column = 1;
-    } else {
-        P->here.column++;
-    }
-    P->here.at++;
-}
-
 /* Spaces, tabs and comments, not newlines (they may separate modules). */
 void al_lex_skip_blank(al_spec_parser *P)
 {
@@ -82,7 +71,8 @@ static void describe_here(const al_spec_parser *P, char *buf, size_t size)
         snprintf(buf, size, "a newline");
     } else if (c == '\'' || c == '"') {
         snprintf(buf, size, "a string");
-    } else if (al_lex_is_ident_char(c) || c == '.' || ((c == '-' || c == '+') && (al_lex_is_ident_char(p[1]) || p[1] == '.'))) {
+    } else if (al_lex_is_ident_char(c) || c == '.' ||
+               ((c == '-' || c == '+') && (al_lex_is_ident_char(p[1]) || p[1] == '.'))) {
         size_t n = 1;
         while (n < 40 && (al_lex_is_ident_char(p[n]) || p[n] == '.'))
             n++;
@@ -176,7 +166,8 @@ al_status al_lex_number(al_spec_parser *P, al_spec_arg *arg)
     }
     size_t word = al_lex_ident_length(p + n);
     if (word > 0) {
-        int is_inf = al_lex_word_is_nocase(p + n, word, "inf") || al_lex_word_is_nocase(p + n, word, "infinity");
+        int is_inf = al_lex_word_is_nocase(p + n, word, "inf") ||
+                     al_lex_word_is_nocase(p + n, word, "infinity");
         int is_nan = al_lex_word_is_nocase(p + n, word, "nan");
         if (!is_inf && !is_nan)
             return al_lex_error_at(P, start, "expected a number after '%c', found '%.*s'", p[0],

@@ -42,7 +42,17 @@ static inline int al_lex_is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline int al_lex_is_ident_char(char c) { return al_lex_is_ident_start(c) || al_lex_is_digit(c); }
 
 /* Moves one byte on, counting lines and columns. */
-void al_lex_advance(al_spec_parser *P);
+static inline void al_lex_advance(al_spec_parser *P)
+{
+    if (P->s[P->here.at] == '\n') {
+        P->here.line++;
+        P->here.column = 1;
+    } else {
+        P->here.column++;
+    }
+    P->here.at++;
+}
+
 /* Skips spaces, tabs and comments, not newlines (they may separate modules). */
 void al_lex_skip_blank(al_spec_parser *P);
 /* Skips all whitespace and comments, newlines included. */

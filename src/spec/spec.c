@@ -142,7 +142,8 @@ static al_status parse_value(al_spec_parser *P, al_spec_arg *arg, const char *wh
             snprintf(quoted, sizeof quoted, " (modules cannot be nested: list %.*s(...) after a comma)",
                      shown, p);
             hint = quoted;
-        } else if (al_lex_word_is_nocase(p, n, "true") || al_lex_word_is_nocase(p, n, "false") || al_lex_word_is_nocase(p, n, "none")) {
+        } else if (al_lex_word_is_nocase(p, n, "true") || al_lex_word_is_nocase(p, n, "false") ||
+                   al_lex_word_is_nocase(p, n, "none")) {
             hint = " (write True, False and None with a capital letter)";
         } else {
             snprintf(quoted, sizeof quoted, " (a string needs quotes: '%.*s')", shown, p);
