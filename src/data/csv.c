@@ -220,6 +220,29 @@ static al_status resolve_label(const char *path, const line_view *header, size_t
                         suggestion[0] ? "; did you mean " : "", suggestion);
 }
 
+/* Why a cell was refused (its label or feature value), at file:line:column. */
+static al_status refuse_cell(const char *path, const line_view *l, const cell *c, int is_label, int ok,
+                             double v, int n_classes, al_error *err)
+{
+    char echo[ECHO_MAX + 4];
+    cell_echo(c, echo, sizeof echo);
+    if (is_label && (!ok || !isfinite(v) || v < 0 || v != floor(v)))
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column,
+                           "label '%s' is not a non-negative integer", echo);
+    if (is_label && v >= AL_DATASET_MAX_CLASSES)
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column,
+                           "label %s: more than the %d classes actlab allows (is this column really a "
+                           "class index?)", echo, AL_DATASET_MAX_CLASSES);
+    if (is_label)
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column,
+                           "label %s is not below n_classes %d", echo, n_classes);
+    if (!ok)
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column, "%s '%s' is not a number",
+                           c->len ? "cell" : "empty cell", echo);
+    return al_error_at(err, AL_ERR_NUMERIC, path, l->number, c->column,
+                       "'%s' is not a finite float32 number", echo);
+}
+
 /* Parses the data lines into ds; rows and columns were counted already. */
 static al_status parse_rows(const char *path, const char *data, size_t size, size_t start,
                             size_t first_line, size_t ncols, size_t label_col,
@@ -230,7 +253,6 @@ static al_status parse_rows(const char *path, const char *data, size_t size, siz
     int32_t *y = al_dataset_y_mut(ds);
     size_t features = ncols - 1, pos = start, number = first_line, row = 0;
     line_view l;
-    char echo[ECHO_MAX + 4];
     while (next_line(data, size, &pos, &number, &l)) {
         if (is_blank(&l))
             continue;
@@ -247,28 +269,16 @@ static al_status parse_rows(const char *path, const char *data, size_t size, siz
         for (size_t k = 0; next_cell(&l, &cpos, &done, &c) > 0; k++) {
             double v = 0;
             int ok = parse_number(&c, &v);
-            cell_echo(&c, echo, sizeof echo);
             if (k == label_col) {
-                if (!ok || !isfinite(v) || v < 0 || v != floor(v))
-                    return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column,
-                                       "label '%s' is not a non-negative integer", echo);
-                if (v >= AL_DATASET_MAX_CLASSES)
-                    return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column,
-                                       "label %s: more than the %d classes actlab allows (is this "
-                                       "column really a class index?)", echo, AL_DATASET_MAX_CLASSES);
-                if (n_classes > 0 && v >= n_classes)
-                    return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column,
-                                       "label %s is not below n_classes %d", echo, n_classes);
+                if (!ok || !(v >= 0 && v == floor(v) && v < AL_DATASET_MAX_CLASSES) ||
+                    (n_classes > 0 && v >= n_classes))
+                    return refuse_cell(path, &l, &c, 1, ok, v, n_classes, err);
                 y[row] = (int32_t)v;
-                continue;
+            } else {
+                if (!ok || !isfinite((float)v))
+                    return refuse_cell(path, &l, &c, 0, ok, v, n_classes, err);
+                x[row * features + f++] = (float)v;
             }
-            if (!ok)
-                return al_error_at(err, AL_ERR_PARSE, path, l.number, c.column, "%s '%s' is not a number",
-                                   c.len ? "cell" : "empty cell", echo);
-            if (!isfinite((float)v))
-                return al_error_at(err, AL_ERR_NUMERIC, path, l.number, c.column,
-                                   "'%s' is not a finite float32 number", echo);
-            x[row * features + f++] = (float)v;
         }
         row++;
     }
