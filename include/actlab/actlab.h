@@ -11,6 +11,7 @@
 #include "actlab/util.h"
 #include "actlab/data.h"
 #include "actlab/safetensors.h"
+#include "actlab/jsonl.h"
 #include "actlab/stats.h"
 #include "actlab/compare.h"
 #include "actlab/report.h"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "actlab/util.h"
+#include "base/text.h"
 
 /* the largest CSV read: the whole file is held in memory while parsing */
 #define CSV_MAX_BYTES ((size_t)1 << 34)
@@ -119,12 +120,13 @@ static void cell_copy(const cell *c, char *buf, size_t size)
     buf[o] = '\0';
 }
 
-/* The cell for a message: its text, shortened with "..." when long. */
+/* The cell for a message ("" made "), made safe to print and cut to
+ * ECHO_MAX bytes with "..." (al_echo_text). */
 static void cell_echo(const cell *c, char *buf, size_t size)
 {
-    cell_copy(c, buf, size < ECHO_MAX + 1 ? size : ECHO_MAX + 1);
-    if (c->len > ECHO_MAX && size > ECHO_MAX + 4)
-        memcpy(buf + ECHO_MAX, "...", 4);
+    char text[ECHO_MAX + 2]; /* one byte over ECHO_MAX tells a cut cell */
+    cell_copy(c, text, sizeof text);
+    al_echo_text(text, strlen(text), ECHO_MAX, buf, size);
 }
 
 /* The number of cells in a line, or 0 with *quote_column set for an
@@ -218,6 +220,29 @@ static al_status resolve_label(const char *path, const line_view *header, size_t
                         suggestion[0] ? "; did you mean " : "", suggestion);
 }
 
+/* Why a cell was refused (its label or feature value), at file:line:column. */
+static al_status refuse_cell(const char *path, const line_view *l, const cell *c, int is_label, int ok,
+                             double v, int n_classes, al_error *err)
+{
+    char echo[ECHO_MAX + 4];
+    cell_echo(c, echo, sizeof echo);
+    if (is_label && (!ok || !isfinite(v) || v < 0 || v != floor(v)))
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column,
+                           "label '%s' is not a non-negative integer", echo);
+    if (is_label && v >= AL_DATASET_MAX_CLASSES)
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column,
+                           "label %s: more than the %d classes actlab allows (is this column really a "
+                           "class index?)", echo, AL_DATASET_MAX_CLASSES);
+    if (is_label)
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column,
+                           "label %s is not below n_classes %d", echo, n_classes);
+    if (!ok)
+        return al_error_at(err, AL_ERR_PARSE, path, l->number, c->column, "%s '%s' is not a number",
+                           c->len ? "cell" : "empty cell", echo);
+    return al_error_at(err, AL_ERR_NUMERIC, path, l->number, c->column,
+                       "'%s' is not a finite float32 number", echo);
+}
+
 /* Parses the data lines into ds; rows and columns were counted already. */
 static al_status parse_rows(const char *path, const char *data, size_t size, size_t start,
                             size_t first_line, size_t ncols, size_t label_col,
@@ -228,51 +253,32 @@ static al_status parse_rows(const char *path, const char *data, size_t size, siz
     int32_t *y = al_dataset_y_mut(ds);
     size_t features = ncols - 1, pos = start, number = first_line, row = 0;
     line_view l;
-    char echo[ECHO_MAX + 4];
     while (next_line(data, size, &pos, &number, &l)) {
         if (is_blank(&l))
             continue;
         size_t quote_col = 0, n = count_cells(&l, &quote_col);
         if (n == 0)
-            return al_error_set(err, AL_ERR_PARSE, "%s:%zu:%zu: unterminated quote", path,
-                                l.number, quote_col);
+            return al_error_at(err, AL_ERR_PARSE, path, l.number, quote_col, "unterminated quote");
         if (n != ncols)
-            return al_error_set(err, AL_ERR_PARSE,
-                                "%s:%zu: ragged row: %zu fields, but the %s has %zu", path,
-                                l.number, n, header ? "header" : "first row", ncols);
+            return al_error_at(err, AL_ERR_PARSE, path, l.number, 0,
+                               "ragged row: %zu fields, but the %s has %zu", n,
+                               header ? "header" : "first row", ncols);
         size_t cpos = 0, f = 0;
         int done = 0;
         cell c;
         for (size_t k = 0; next_cell(&l, &cpos, &done, &c) > 0; k++) {
             double v = 0;
             int ok = parse_number(&c, &v);
-            cell_echo(&c, echo, sizeof echo);
             if (k == label_col) {
-                if (!ok || !isfinite(v) || v < 0 || v != floor(v))
-                    return al_error_set(err, AL_ERR_PARSE,
-                                        "%s:%zu:%zu: label '%s' is not a non-negative integer",
-                                        path, l.number, c.column, echo);
-                if (v >= AL_DATASET_MAX_CLASSES)
-                    return al_error_set(err, AL_ERR_PARSE,
-                                        "%s:%zu:%zu: label %s: more than the %d classes actlab "
-                                        "allows (is this column really a class index?)", path,
-                                        l.number, c.column, echo, AL_DATASET_MAX_CLASSES);
-                if (n_classes > 0 && v >= n_classes)
-                    return al_error_set(err, AL_ERR_PARSE,
-                                        "%s:%zu:%zu: label %s is not below n_classes %d", path,
-                                        l.number, c.column, echo, n_classes);
+                if (!ok || !(v >= 0 && v == floor(v) && v < AL_DATASET_MAX_CLASSES) ||
+                    (n_classes > 0 && v >= n_classes))
+                    return refuse_cell(path, &l, &c, 1, ok, v, n_classes, err);
                 y[row] = (int32_t)v;
-                continue;
+            } else {
+                if (!ok || !isfinite((float)v))
+                    return refuse_cell(path, &l, &c, 0, ok, v, n_classes, err);
+                x[row * features + f++] = (float)v;
             }
-            if (!ok)
-                return al_error_set(err, AL_ERR_PARSE, "%s:%zu:%zu: %s '%s' is not a number",
-                                    path, l.number, c.column, c.len ? "cell" : "empty cell",
-                                    echo);
-            if (!isfinite((float)v))
-                return al_error_set(err, AL_ERR_NUMERIC,
-                                    "%s:%zu:%zu: '%s' is not a finite float32 number", path,
-                                    l.number, c.column, echo);
-            x[row * features + f++] = (float)v;
         }
         row++;
     }
@@ -312,8 +318,7 @@ al_status al_dataset_load_csv(const char *path, const al_csv_options *options, a
     size_t quote_col = 0, ncols = count_cells(&first, &quote_col);
     if (ncols == 0) {
         free(data);
-        return al_error_set(err, AL_ERR_PARSE, "%s:%zu:%zu: unterminated quote", path,
-                            first.number, quote_col);
+        return al_error_at(err, AL_ERR_PARSE, path, first.number, quote_col, "unterminated quote");
     }
     /* the data starts after the header, or at the first line itself */
     size_t data_pos = pos, data_line = number;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actlab/jsonl.h"
 #include "actlab/loss.h"
 #include "train/checkpoint.h"
 
@@ -76,15 +77,19 @@ static al_status log_epoch(FILE *log, const char *path, const al_train_progress 
 {
     if (!log)
         return AL_OK;
-    char record[512];
-    int n = snprintf(record, sizeof record, "{\"epoch\": %ld, \"step\": %ld, \"train_loss\": %.9g, "
-                     "\"train_accuracy\": %.6f, \"lr\": %.9g, \"seconds\": %.3f", p->epoch, p->step,
-                     p->loss, p->accuracy, p->lr, p->seconds);
-    if (!isnan(p->test_loss))
-        n += snprintf(record + n, sizeof record - (size_t)n, ", \"test_loss\": %.9g, \"test_accuracy\": %.6f",
-                      p->test_loss, p->test_accuracy);
-    n += snprintf(record + n, sizeof record - (size_t)n, "}\n");
-    return al_file_append_whole(log, path, record, (size_t)n, err);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_int(&rec, NULL, "epoch", p->epoch);
+    al_json_add_int(&rec, NULL, "step", p->step);
+    al_json_add_real(&rec, NULL, "train_loss", p->loss);
+    al_json_add_real(&rec, NULL, "train_accuracy", p->accuracy);
+    al_json_add_real(&rec, NULL, "lr", p->lr);
+    al_json_add_real(&rec, NULL, "seconds", p->seconds);
+    if (!isnan(p->test_loss)) {
+        al_json_add_real(&rec, NULL, "test_loss", p->test_loss);
+        al_json_add_real(&rec, NULL, "test_accuracy", p->test_accuracy);
+    }
+    return al_jsonl_append(log, path, &rec, err);
 }
 
 typedef struct loop {
