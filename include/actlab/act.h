@@ -45,12 +45,11 @@ typedef enum al_act_id {
 #define AL_ACT_MAX_PARAMS 3
 #define AL_ACT_MAX_KINKS 2
 
-/* What the table knows about one activation. */
+/* What the table tells about one activation (its behaviour is behind the
+ * functions below). */
 typedef struct al_act_info {
     al_act_id id;
     const char *name;          /* PyTorch module name: "LeakyReLU" */
-    const char *formula;       /* y, in one line of text */
-    const char *derivative;    /* dy/dx, in one line of text */
     const char *kink_text;     /* where the kinks are and what dy/dx is there; "" if smooth */
     int n_params;
     al_param_info params[AL_ACT_MAX_PARAMS];
@@ -105,6 +104,10 @@ double al_act_gain(const al_act *a);
  * dimension 1 (PReLU: num_parameters; others 0). */
 size_t al_act_weight_count(const al_act *a);
 
+/* The initial value of each of a's learned weights (PReLU: init); NaN when a
+ * learns none. */
+double al_act_init_weight(const al_act *a);
+
 /* The vector instruction set used by the float32 kernels. */
 typedef enum al_isa {
     AL_ISA_AUTO = 0,   /* the best the CPU and the build support */
@@ -157,7 +160,8 @@ void al_act_backward_f64(const al_act *a, const al_act_run *run, size_t n,
                          double *dx, const double *weight, double *dweight);
 
 /* One element of the float64 reference: y = f(x) and d = f'(x); slope is
- * PReLU's weight or RReLU's sampled slope (ignored otherwise). */
+ * PReLU's weight or RReLU's sampled slope (NaN: eval mode, the mean slope),
+ * ignored otherwise. */
 void al_act_eval_f64(const al_act *a, double x, double slope, double *y, double *d);
 
 #ifdef __cplusplus
