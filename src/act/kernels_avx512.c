@@ -5,7 +5,7 @@
 #include <sleef.h>
 #include <stdint.h>
 
-#include "act/act_internal.h"
+#include "act/kernels.h"
 
 #define W 16
 typedef __m512 V;

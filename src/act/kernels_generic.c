@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "act/act_internal.h"
+#include "act/kernels.h"
 
 #define W 1
 typedef float V;
