@@ -400,7 +400,7 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
             r->params[j].update_ratio = w > 0 ? sqrt(diff) / w : NAN;
         }
         al_layer_info info = al_net_layer(net, i);
-        if (info.kind == AL_LAYER_ACTIVATION && info.act->id == AL_ACT_PRELU && s->n_params == 1)
+        if (info.kind == AL_LAYER_ACTIVATION && al_act_info_of(info.act->id)->learnable && s->n_params == 1)
             slope_stats(&params[s->param_index[0]], r);
         al_status st = store(p, r, err);
         if (st == AL_OK && r->epoch_end) {
