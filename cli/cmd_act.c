@@ -1,6 +1,7 @@
 /* `actlab act list` and `actlab act eval`: the activation table as a user
  * sees it, and activations applied to NPY files. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,18 +138,13 @@ static int parse_eval_args(int argc, char **argv, eval_opts *o)
         else if (strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error(cmd, "%s needs a value", a);
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(argv[i + 1], &end, 10);
-            if (errno || *end || argv[i + 1][0] == '-' || !argv[i + 1][0] ||
-                (a[2] == 't' && (v < 1 || v > 1024)))
-                return cli_usage_error(cmd, "%s takes %s, got '%s'", a,
-                                       a[2] == 't' ? "an integer in [1, 1024]" : "a non-negative integer",
-                                       argv[i + 1]);
+            long v;
+            if (a[2] == 't' ? cli_long(cmd, a, argv[i + 1], 1, 1024, &v) : cli_long(cmd, a, argv[i + 1], 0, LONG_MAX, &v))
+                return 2;
             if (a[2] == 't')
                 o->threads = (int)v;
             else
-                o->seed = v;
+                o->seed = (uint64_t)v;
             i++;
             continue;
         } else if (a[0] == '-' && a[1] == '-') {

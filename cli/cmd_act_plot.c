@@ -73,12 +73,9 @@ int cmd_act_plot(int argc, char **argv)
                     return cli_usage_error(cmd, "--range takes two finite numbers A,B with A < B "
                                            "(e.g. --range -4,4), got '%s'", v);
             } else {
-                char *end;
-                errno = 0;
-                long p = strtol(v, &end, 10);
-                if (errno || *end || end == v || p < MIN_POINTS || p > MAX_POINTS)
-                    return cli_usage_error(cmd, "--points takes an integer in [%d, %d], got '%s'",
-                                           MIN_POINTS, MAX_POINTS, v);
+                long p;
+                if (cli_long(cmd, "--points", v, MIN_POINTS, MAX_POINTS, &p))
+                    return 2;
                 points = (int)p;
             }
         } else if (a[0] == '-' && a[1] == '-') {
