@@ -1,6 +1,5 @@
 /* `actlab act list` and `actlab act eval`: the activation table as a user
  * sees it, and activations applied to NPY files. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
