@@ -71,6 +71,27 @@ int cli_long(const char *cmd, const char *flag, const char *text, long lo, long 
     return 0;
 }
 
+int cli_shape(const char *cmd, const char *flag, const char *text, al_shape *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = text;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (errno || end == p || x < 1 || x > 1000000000L || out->rank == AL_SHAPE_MAX_RANK)
+            break;
+        out->dim[out->rank++] = (size_t)x;
+        if (*end == '\0')
+            return 0;
+        if (*end != ',')
+            break;
+        p = end + 1;
+    }
+    return cli_usage_error(cmd, "%s: expected 1 to %d positive whole numbers separated by commas (C,H,W), "
+                           "got '%s'", flag, AL_SHAPE_MAX_RANK, text);
+}
+
 /* A finite number within [lo, hi] ((lo, hi] when lo_open). */
 static int parse_double(const char *cmd, const char *flag, const char *text, double lo, int lo_open, double hi,
                         double *out)

@@ -35,6 +35,9 @@ int cmd_study(int argc, char **argv);
  * prints "actlab CMD: FLAG: expected a whole number from LO to HI, got
  * 'TEXT'" and returns 2 (0 when it worked). */
 int cli_long(const char *cmd, const char *flag, const char *text, long lo, long hi, long *out);
+/* One example's shape "C,H,W" (1 to AL_SHAPE_MAX_RANK positive whole
+ * numbers) into *out; a usage error otherwise, as cli_long. */
+int cli_shape(const char *cmd, const char *flag, const char *text, al_shape *out);
 /* A finite number in [lo, hi] (either may be infinite), as cli_long. */
 int cli_double(const char *cmd, const char *flag, const char *text, double lo, double hi, double *out);
 /* A finite number in (lo, hi], as cli_long. */

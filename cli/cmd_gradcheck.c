@@ -10,7 +10,8 @@
 
 static const char gradcheck_usage[] =
     "usage: actlab gradcheck --model SPEC [--init FILE] [--data fashion-mnist | --train X.npy,Y.npy]\n"
-    "                        [--batch N] [--samples N] [--seed S] [--eps E] [--eval]\n"
+    "                        [--input-shape C,H,W] [--batch N] [--samples N] [--seed S] [--eps E]\n"
+    "                        [--eval]\n"
     "\n"
     "Checks the model's derivatives in float64: for sampled entries of every parameter\n"
     "tensor and of the input, the analytic gradient of L = sum(output * r) (r a fixed\n"
@@ -21,6 +22,8 @@ static const char gradcheck_usage[] =
     "  --data fashion-mnist    take the batch from the first training rows\n"
     "  --train DATA            X.npy,Y.npy | IMAGES.idx[.gz],LABELS.idx[.gz] | FILE.csv[:LABEL]\n"
     "                          (without data the batch is random N(0,1))\n"
+    "  --input-shape C,H,W     one example's shape for the random batch (a model that\n"
+    "                          starts with Conv2d needs it when no data is given)\n"
     "  --batch N               rows in the batch (8)\n"
     "  --samples N             entries checked per tensor (20)\n"
     "  --seed S                initialisation, sampled entries and r (0)\n"
@@ -59,7 +62,7 @@ static void print_report(const al_gradcheck_report *r, const al_gradcheck_option
 int cmd_gradcheck(int argc, char **argv)
 {
     const char *cmd = "gradcheck";
-    const char *model = NULL, *init = NULL, *data = NULL, *train = NULL;
+    const char *model = NULL, *init = NULL, *data = NULL, *train = NULL, *input_shape = NULL;
     long batch = 8, samples = 20, seed = 0;
     al_gradcheck_options o = al_gradcheck_options_default();
     for (int i = 0; i < argc; i++) {
@@ -79,6 +82,7 @@ int cmd_gradcheck(int argc, char **argv)
         else if (strcmp(f, "--init") == 0) init = v;
         else if (strcmp(f, "--data") == 0) data = v;
         else if (strcmp(f, "--train") == 0) train = v;
+        else if (strcmp(f, "--input-shape") == 0) input_shape = v;
         else if (strcmp(f, "--batch") == 0) { if (cli_long(cmd, f, v, 1, 4096, &batch)) return 2; }
         else if (strcmp(f, "--samples") == 0) { if (cli_long(cmd, f, v, 1, 1000000, &samples)) return 2; }
         else if (strcmp(f, "--seed") == 0) { if (cli_long(cmd, f, v, 0, 2147483647L, &seed)) return 2; }
@@ -110,6 +114,10 @@ int cmd_gradcheck(int argc, char **argv)
     al_gradcheck_report report = {0};
     al_net_options no = al_net_options_default();
     no.seed = (uint64_t)seed;
+    if (input_shape && cli_shape(cmd, "--input-shape", input_shape, &no.input)) {
+        rc = 2;
+        goto done;
+    }
     if (al_net_create(text, &no, &net, &err) != AL_OK) {
         fprintf(stderr, "actlab %s: --model: %s\n", cmd, err.message);
         rc = err.status == AL_ERR_INVALID ? 2 : 1;
@@ -127,15 +135,20 @@ int cmd_gradcheck(int argc, char **argv)
             fprintf(stderr, "actlab %s: %s: %s\n", cmd, data ? "--data" : "--train", err.message);
             goto done;
         }
-        if (al_dataset_features(ds) != in) {
-            fprintf(stderr, "actlab %s: the data has %zu features but the model takes %zu\n", cmd,
-                    al_dataset_features(ds), in);
+        if (al_net_fit_data(net, ds, "the data", &err) != AL_OK) {
+            fprintf(stderr, "actlab %s: %s\n", cmd, err.message);
             goto done;
         }
         if (al_dataset_count(ds) < rows)
             rows = al_dataset_count(ds);
         printf("batch: the first %zu rows of %s\n", rows, al_dataset_name(ds));
     } else {
+        if (!in) {
+            fprintf(stderr, "actlab %s: %s takes images of a size the model does not fix: give "
+                    "--input-shape C,H,W or data\n", cmd, al_net_layer(net, 0).module);
+            rc = 2;
+            goto done;
+        }
         x = malloc(rows * in * sizeof *x);
         if (!x) {
             fprintf(stderr, "actlab %s: out of memory for the batch\n", cmd);

@@ -64,7 +64,12 @@ int cmd_predict(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    size_t rows = x.rank >= 1 ? x.shape[0] : 0, feats = rows ? x.count / rows : 0;
+    size_t rows = x.rank >= 1 ? x.shape[0] : 0;
+    if (x.rank >= 2 && x.rank <= 9 && rows && al_net_fit_input(net, x.rank - 1, x.shape + 1, &err) != AL_OK) {
+        fprintf(stderr, "actlab predict: '%s' does not fit the model: %s\n", in, err.message);
+        goto done;
+    }
+    size_t feats = rows ? x.count / rows : 0;
     if ((x.dtype != AL_DTYPE_F32 && x.dtype != AL_DTYPE_F64) || x.rank < 2 || feats != al_net_in_features(net)) {
         char shape[128];
         al_array_shape_text(&x, shape, sizeof shape);

@@ -307,7 +307,7 @@ static void expect_error(const char *spec, const char *needle)
 
 static void test_errors(void)
 {
-    expect_error("Linear(784, 256), ReLU(), Linear(128, 10)", "expects 128 input features");
+    expect_error("Linear(784, 256), ReLU(), Linear(128, 10)", "takes 128 input features");
     expect_error("Linear(784, 256), ReLU(), Linear(128, 10)", "produces 256");
     expect_error("Linear(784, 256), Relu()", "did you mean 'ReLU'");
     expect_error("Linear(784, 256), Linaer(256, 10)", "'Linear'");

@@ -350,7 +350,7 @@ static void test_errors(void)
     expect_error_at("Linear(784 256)", 1, 12, "expected ')' or ',' after argument 1 of Linear, found '256'");
     expect_error_at("Linear(784, 256", 1, 16,
                     "expected ')' or ',' after argument 2 of Linear, found the end of the spec");
-    expect_error_at("Linear(", 1, 8, "expected a value (a number, True, False, None or a quoted string) "
+    expect_error_at("Linear(", 1, 8, "expected a value (a number, True, False, None, a quoted string or a tuple) "
                                      "for argument 1 of Linear, found the end of the spec");
     expect_error_at("ReLU", 1, 5, "expected '(' after ReLU (a module is written like ReLU()), found the end");
     expect_error_at("ReLU, Tanh()", 1, 5, "expected '(' after ReLU");
@@ -392,7 +392,7 @@ static void test_errors(void)
     expect_error_at("GELU(approximate=tanh)", 1, 18, "found 'tanh' (a string needs quotes: 'tanh')");
     expect_error_at("Linear(10, 5, bias=true)", 1, 20, "write True, False and None with a capital letter");
     expect_error_at("M(none)", 1, 3, "found 'none'");
-    expect_error_at("M(foo)", 1, 3, "expected a value (a number, True, False, None or a quoted string) "
+    expect_error_at("M(foo)", 1, 3, "expected a value (a number, True, False, None, a quoted string or a tuple) "
                                     "for argument 1 of M, found 'foo'");
     expect_error_at("M(Linear(1, 2))", 1, 3, "found 'Linear' (modules cannot be nested");
     expect_error_at("ReLU()\n,\n,Tanh()", 2, 1, "expected a module name such as Linear, found ','");

@@ -49,22 +49,55 @@ typedef enum al_layer_kind {
     AL_LAYER_DROPOUT,
     AL_LAYER_BATCHNORM,
     AL_LAYER_FLATTEN,
-    AL_LAYER_IDENTITY
+    AL_LAYER_IDENTITY,
+    AL_LAYER_CONV2D,
+    AL_LAYER_MAXPOOL2D,
+    AL_LAYER_AVGPOOL2D,
+    AL_LAYER_ADAPTIVE_AVGPOOL2D,
+    AL_LAYER_BATCHNORM2D,
+    AL_LAYER_DROPOUT2D,
+    AL_LAYER_UNFLATTEN
 } al_layer_kind;
 
 /* The kind's name as probe records write it: "linear", "activation",
- * "dropout", "batchnorm", "flatten", "identity". */
+ * "dropout", "batchnorm", "flatten", "identity", "conv2d", "maxpool2d",
+ * "avgpool2d", "adaptive_avgpool2d", "batchnorm2d", "dropout2d", "unflatten". */
 const char *al_layer_kind_name(al_layer_kind kind);
+
+#define AL_SHAPE_MAX_RANK 4
+
+/* The shape of one example, without the batch dimension: [features] after a
+ * Linear, [C, H, W] for images. A dimension of 0 is not known yet: a
+ * convolution's height and width before the data is seen (al_net_fit_input). */
+typedef struct al_shape {
+    int rank;
+    size_t dim[AL_SHAPE_MAX_RANK];
+} al_shape;
+
+/* The number of values (1 for rank 0; 0 while a dimension is unknown). */
+size_t al_shape_size(const al_shape *s);
+/* Writes s as "[1, 28, 28]" into buf (unknown dimensions as "?"); returns buf. */
+char *al_shape_str(const al_shape *s, char *buf, size_t size);
+
+/* The window of a Conv2d or a pooling layer, each as [height, width]. */
+typedef struct al_window {
+    size_t kernel[2], stride[2], padding[2], dilation[2];
+    size_t groups;           /* Conv2d's channel groups; 1 for pooling */
+    int count_include_pad;   /* AvgPool2d: padded zeros count in the mean */
+    int ceil_mode;           /* pooling: the last window may hang over the input's end */
+} al_window;
 
 /* What a caller may know about one layer (read-only view). */
 typedef struct al_layer_info {
     al_layer_kind kind;
     int index;               /* position in the spec: the prefix of its parameter names */
     const char *module;      /* the constructor as written: "Linear(784, 256)" */
-    size_t in_features, out_features;
+    size_t in_features, out_features; /* values per example: al_shape_size of the shapes */
     const al_act *act;       /* activation layers only, else NULL */
-    double dropout_p;        /* Dropout: the drop probability; else 0 */
-    double eps;              /* BatchNorm1d: the variance epsilon; else 0 */
+    double dropout_p;        /* Dropout, Dropout2d: the drop probability; else 0 */
+    double eps;              /* BatchNorm1d, BatchNorm2d: the variance epsilon; else 0 */
+    al_shape in_shape, out_shape; /* one example's shapes: [C, H, W] around a Conv2d */
+    al_window window;        /* Conv2d, MaxPool2d, AvgPool2d; zero for other kinds */
 } al_layer_info;
 
 typedef struct al_net al_net;
@@ -72,10 +105,12 @@ typedef struct al_net al_net;
 typedef struct al_net_options {
     al_init_scheme init;
     uint64_t seed;           /* initialisation, dropout masks, RReLU slopes */
-    int threads;             /* OpenMP threads for elementwise work; 0 = default */
+    int threads;             /* OpenMP threads for the net's passes; 0 = default */
+    al_shape input;          /* one example's shape, e.g. [1, 28, 28]; rank 0: known later
+                              * (al_net_fit_input), or fixed by a first Linear's width */
 } al_net_options;
 
-/* PyTorch init, seed 0, default threads. */
+/* PyTorch init, seed 0, default threads, input shape from the data. */
 al_net_options al_net_options_default(void);
 
 /* Builds a net from a spec; errors give line, column and what was expected
@@ -84,10 +119,22 @@ al_status al_net_create(const char *spec, const al_net_options *options, al_net 
 /* Frees the net and everything it owns; NULL is fine. */
 void al_net_free(al_net *net);
 
+/* Fits the net to examples of the given shape (a data set's feature shape,
+ * rank 1 to 8) before any pass: every layer's shape is inferred again from
+ * it, and the first layer that does not fit is named with both shapes (a
+ * kernel larger than the padded input, a pooling window that leaves no
+ * output, a [features] input to a Conv2d). A net whose input is already known
+ * takes any shape of as many values (rows are read in the net's own shape);
+ * convolutions need [C, H, W]. Pass buffers are dropped when shapes change. */
+al_status al_net_fit_input(al_net *net, int rank, const size_t *shape, al_error *err);
+/* One example's input shape (dimensions 0 until al_net_fit_input knows them). */
+al_shape al_net_input_shape(const al_net *net);
+
 /* Number of layers, and one layer's description. */
 int al_net_layer_count(const al_net *net);
 al_layer_info al_net_layer(const al_net *net, int index);
-/* Input and output widths. */
+/* Input and output widths (values per example; the input's is 0 while its
+ * height and width are unknown). */
 size_t al_net_in_features(const al_net *net);
 size_t al_net_out_features(const al_net *net);
 
@@ -106,18 +153,21 @@ const al_param_ref *al_net_buffers(const al_net *net, int *count);
 /* BatchNorm layer `index`'s num_batches_tracked (0 for other layers). */
 int64_t *al_net_batches_tracked(al_net *net, int index);
 
-/* Allocates the buffers for batches of up to `batch` rows (no-op if large enough). */
+/* Allocates the buffers for batches of up to `batch` rows (no-op if large
+ * enough); fails while the input shape is unknown. */
 al_status al_net_prepare(al_net *net, size_t batch, al_error *err);
 
 /* Forward pass of `batch` rows of x ([batch, in_features], kept by pointer
  * until backward). training: dropout, batch statistics, RReLU sampling.
  * step: mixes into the random streams so every step draws afresh.
- * Returns the output [batch, out_features], owned by the net. */
+ * Returns the output [batch, out_features], owned by the net; NULL when the
+ * buffers or oneDNN's scratch could not be allocated. */
 const float *al_net_forward(al_net *net, const float *x, size_t batch, int training, uint64_t step);
 
 /* Backward pass from dy = dLoss/dOutput; adds into every parameter's grad.
- * When dx is non-NULL the input gradient is written there too. */
-void al_net_backward(al_net *net, const float *dy, float *dx);
+ * When dx is non-NULL the input gradient is written there too. Returns
+ * AL_ERR_NOMEM when oneDNN could not allocate its scratch (grads then partial). */
+al_status al_net_backward(al_net *net, const float *dy, float *dx);
 
 /* Zeroes every parameter gradient (one memset of the gradient block). */
 void al_net_zero_grad(al_net *net);

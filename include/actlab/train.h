@@ -77,6 +77,11 @@ typedef struct al_eval_result {
     size_t *confusion;           /* classes x classes, row = true class, column = predicted */
 } al_eval_result;
 
+/* Fits net to the shape of data's examples (al_net_fit_input) before a pass
+ * over it; a mismatch names the data set (as `role`, e.g. "the training
+ * data"), its shape and the first layer that does not take it. */
+al_status al_net_fit_data(al_net *net, const al_dataset *data, const char *role, al_error *err);
+
 al_status al_evaluate(al_net *net, const al_dataset *data, size_t batch, al_eval_result *out,
                       al_error *err);
 /* Frees the confusion matrix; zeroes the result. */

@@ -15,21 +15,15 @@
 #include "actlab/nn.h"
 #include "actlab/rng.h"
 #include "actlab/spec.h"
+#include "spec/bind.h"
 
-#define AL_SHAPE_MAX_RANK 4
 #define AL_LAYER_MAX_TENSORS 6
-#define AL_LAYER_MAX_ARGS 6
+#define AL_LAYER_MAX_ARGS 10
 
-/* A shape without the batch dimension: [features] for the layers there are
- * today; [C, H, W] for convolutions; a tensor's own shape ([out, in]) when it
- * describes a parameter. Rank 0 is a scalar (num_batches_tracked). */
-typedef struct al_shape {
-    int rank;
-    size_t dim[AL_SHAPE_MAX_RANK];
-} al_shape;
-
-/* The number of elements of s (1 for rank 0). */
-size_t al_shape_size(const al_shape *s);
+/* al_shape (actlab/nn.h) is one example's shape between layers ([features],
+ * [C, H, W]) and also a tensor's own shape when it describes a parameter
+ * ([out, in], [out, in / groups, kh, kw]); rank 0 is a scalar
+ * (num_batches_tracked). */
 
 typedef struct al_layer_type al_layer_type;
 
@@ -43,8 +37,11 @@ typedef struct al_layer {
     double p;                /* dropout probability */
     double eps, momentum;    /* batch norm */
     int has_bias, affine;
+    size_t channels;         /* Conv2d's in_channels, BatchNorm2d's num_features */
+    al_window win;           /* Conv2d and pooling geometry */
+    void *state;             /* what a kind keeps besides tensors (Conv2d's oneDNN primitives) */
     /* views into the net's blocks, set when the net registers the layer's tensors */
-    float *weight, *bias;    /* Linear [out, in] and [out]; PReLU [n]; BatchNorm [C] */
+    float *weight, *bias;    /* Linear [out, in] and [out]; Conv2d [out, in/g, kh, kw]; PReLU [n]; BatchNorm [C] */
     float *dweight, *dbias;
     float *running_mean, *running_var;
     int64_t batches_tracked;
@@ -58,6 +55,7 @@ typedef struct al_pass {
     int training;
     uint64_t seed;           /* net seed mixed with the step */
     int threads;
+    al_status *fault;        /* set by a layer whose pass failed (oneDNN out of memory) */
 } al_pass;
 
 /* What a tensor is to the net: a parameter (value and gradient blocks), a
@@ -98,10 +96,11 @@ struct al_layer_type {
     int gain_init;           /* its weights take the gain of the activation that follows */
     int dx_optional;         /* backward accepts dx == NULL (the first layer's input needs none) */
     /* Reads the bound arguments (activations: the module itself) into l. */
-    al_status (*configure)(al_layer *l, const double *args, const al_spec *spec, const al_spec_module *m,
-                           al_error *err);
+    al_status (*configure)(al_layer *l, const al_spec_value *args, const al_spec *spec,
+                           const al_spec_module *m, al_error *err);
     /* Sets l->in_shape and l->out_shape from the previous layer's output
-     * shape, NULL for the first layer; a mismatch names both sizes. */
+     * shape, NULL for the first layer (dimensions 0 are not known yet and
+     * give unknown outputs); a mismatch names the layer and both shapes. */
     al_status (*shape)(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
                        al_error *err);
     /* Declares the layer's state_dict entries in PyTorch's order; returns how many. */
@@ -121,6 +120,27 @@ struct al_layer_type {
     /* Frees what the kind allocated itself (views into the net's blocks excepted). */
     void (*release)(al_layer *l);
 };
+
+/* The rows of the kinds defined outside layers.c: convolution (conv.c),
+ * pooling (pool.c), BatchNorm1d and BatchNorm2d (norm.c). */
+extern const al_layer_type al_conv2d_type, al_maxpool2d_type, al_avgpool2d_type, al_adaptive_avgpool2d_type,
+    al_batchnorm_type, al_batchnorm2d_type;
+
+/* Helpers the rows share (layers.c). */
+al_shape al_shape_features(size_t n);
+/* 1 when every dimension of s is known (non-zero). */
+int al_shape_known(const al_shape *s);
+/* A shape error for layer l: at its module in spec when spec is given, with
+ * "<module> (module <index>)" before the message. */
+al_status al_layer_shape_error(const al_layer *l, const al_spec *spec, const al_spec_module *m, al_error *err,
+                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A [C, H, W] input for a 2-D layer: refuses other ranks and a channel count
+ * other than `channels` (0: any), naming the layer and the shape. */
+al_status al_layer_need_image(const al_layer *l, const al_shape *in, size_t channels, const al_spec *spec,
+                              const al_spec_module *m, al_error *err);
+al_tensor_decl al_layer_param(const char *suffix, al_shape shape, float **value, float **grad, int no_decay);
+/* Fills n weights (and the biases) by the net's init scheme with these fans. */
+void al_layer_init_weights(al_layer *l, const al_layer_init *c, size_t n, double fan_in, double fan_out);
 
 /* One entry of a net's state_dict, in PyTorch's order (per module: weight,
  * bias, running_mean, running_var, num_batches_tracked). */

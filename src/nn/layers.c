@@ -8,6 +8,8 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +23,35 @@ size_t al_shape_size(const al_shape *s)
     return n;
 }
 
-static al_shape features(size_t n)
+int al_shape_known(const al_shape *s)
+{
+    return al_shape_size(s) > 0;
+}
+
+char *al_shape_str(const al_shape *s, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    for (int i = 0; i <= s->rank && used < size; i++) {
+        int w;
+        if (i == s->rank)
+            w = snprintf(buf + used, size - used, "]");
+        else if (s->dim[i])
+            w = snprintf(buf + used, size - used, "%s%zu", i ? ", " : "[", s->dim[i]);
+        else
+            w = snprintf(buf + used, size - used, "%s?", i ? ", " : "[");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (s->rank == 0)
+        snprintf(buf, size, "[]");
+    return buf;
+}
+
+al_shape al_shape_features(size_t n)
 {
     al_shape s = {1, {n, 0, 0, 0}};
     return s;
@@ -33,40 +63,66 @@ static al_shape matrix(size_t rows, size_t cols)
     return s;
 }
 
+al_status al_layer_shape_error(const al_layer *l, const al_spec *spec, const al_spec_module *m, al_error *err,
+                               const char *fmt, ...)
+{
+    char msg[AL_ERROR_MESSAGE_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (spec && m)
+        return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE, "%s (module %d) %s", l->module,
+                                l->index, msg);
+    return al_error_set(err, AL_ERR_SHAPE, "%s (module %d) %s", l->module, l->index, msg);
+}
+
+al_status al_layer_need_image(const al_layer *l, const al_shape *in, size_t channels, const al_spec *spec,
+                              const al_spec_module *m, al_error *err)
+{
+    char text[96];
+    if (in->rank != 3)
+        return al_layer_shape_error(l, spec, m, err, "takes images [C, H, W] (4-D with the batch), but its "
+                                    "input is %s%s", al_shape_str(in, text, sizeof text),
+                                    l->index == 0 ? " (give the data's shape, or start the model with "
+                                                    "Unflatten(1, (C, H, W)))" : "");
+    if (channels && in->dim[0] != channels)
+        return al_layer_shape_error(l, spec, m, err, "expects %zu input channels, but its input is %s",
+                                    channels, al_shape_str(in, text, sizeof text));
+    return AL_OK;
+}
+
 /* Layers that fix their input width from their own arguments (l->in). */
 static al_status fixed_input(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
                              al_error *err)
 {
-    if (in && al_shape_size(in) != l->in)
-        return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
-                                "%s expects %zu input features, but the layer before it produces %zu",
-                                l->module, l->in, al_shape_size(in));
-    l->in_shape = features(l->in);
-    l->out_shape = features(l->out);
+    char text[96];
+    if (in && al_shape_known(in) && al_shape_size(in) != l->in)
+        return al_layer_shape_error(l, spec, m, err, "takes %zu input features, but %s %zu (%s)", l->in,
+                                    l->index ? "the layer before it produces" : "the input has",
+                                    al_shape_size(in), al_shape_str(in, text, sizeof text));
+    l->in_shape = al_shape_features(l->in);
+    l->out_shape = al_shape_features(l->out);
     return AL_OK;
 }
 
-/* Layers whose output has their input's shape; they cannot come first. */
+/* Layers whose output has their input's shape; they cannot come first
+ * unless the input's shape is given. */
 static al_status same_shape(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
                             al_error *err)
 {
     if (!in)
         return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
                                 "the first module must fix the input size: start with "
-                                "Linear(in_features, out_features) or BatchNorm1d(n)");
+                                "Linear(in_features, out_features), Conv2d(...), BatchNorm1d(n) or "
+                                "Unflatten(1, (C, H, W))");
     l->in_shape = l->out_shape = *in;
     return AL_OK;
 }
 
-static al_tensor_decl param(const char *suffix, al_shape shape, float **value, float **grad, int no_decay)
+al_tensor_decl al_layer_param(const char *suffix, al_shape shape, float **value, float **grad, int no_decay)
 {
     al_tensor_decl d = {suffix, AL_TENSOR_PARAM, no_decay, shape, value, grad, NULL};
-    return d;
-}
-
-static al_tensor_decl buffer(const char *suffix, al_shape shape, float **value)
-{
-    al_tensor_decl d = {suffix, AL_TENSOR_BUFFER, 1, shape, value, NULL, NULL};
     return d;
 }
 
@@ -91,33 +147,32 @@ static const al_param_info linear_args[] = {
     {"out_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
     {"bias", AL_PARAM_BOOL, 0, 1, 0, 1, 0, 0, NULL, "True"}};
 
-static al_status linear_configure(al_layer *l, const double *a, const al_spec *spec, const al_spec_module *m,
-                                  al_error *err)
+static al_status linear_configure(al_layer *l, const al_spec_value *a, const al_spec *spec,
+                                  const al_spec_module *m, al_error *err)
 {
     (void)spec, (void)m, (void)err;
-    l->in = (size_t)a[0];
-    l->out = (size_t)a[1];
-    l->has_bias = a[2] != 0;
+    l->in = (size_t)a[0].v[0];
+    l->out = (size_t)a[1].v[0];
+    l->has_bias = a[2].v[0] != 0;
     return AL_OK;
 }
 
 static int linear_tensors(al_layer *l, al_tensor_decl d[AL_LAYER_MAX_TENSORS])
 {
-    d[0] = param("weight", matrix(l->out, l->in), &l->weight, &l->dweight, 0);
+    d[0] = al_layer_param("weight", matrix(l->out, l->in), &l->weight, &l->dweight, 0);
     if (!l->has_bias)
         return 1;
-    d[1] = param("bias", features(l->out), &l->bias, &l->dbias, 0);
+    d[1] = al_layer_param("bias", al_shape_features(l->out), &l->bias, &l->dbias, 0);
     return 2;
 }
 
 /* Weights and biases as PyTorch initialises them, or by the chosen scheme
- * with the gain of the activation that follows. */
-static void linear_init(al_layer *l, const al_layer_init *c)
+ * with the gain of the activation that follows. fan_in and fan_out are
+ * PyTorch's: a weight's dimension 1 and 0 times the kernel's area. */
+void al_layer_init_weights(al_layer *l, const al_layer_init *c, size_t nw, double fan_in, double fan_out)
 {
     const al_init_scheme scheme = c->options->init;
-    double fan_in = (double)l->in, fan_out = (double)l->out;
     double gain = c->next ? al_act_gain(c->next) : 1.0, bound = 1.0 / sqrt(fan_in);
-    size_t nw = l->in * l->out;
     for (size_t i = 0; i < nw; i++) {
         double u = 2 * al_rng_uniform(c->rng) - 1, w;
         switch (scheme) {
@@ -130,8 +185,13 @@ static void linear_init(al_layer *l, const al_layer_init *c)
         }
         l->weight[i] = (float)w;
     }
-    for (size_t i = 0; l->has_bias && i < l->out; i++)
+    for (size_t i = 0; l->has_bias && i < l->out_shape.dim[0]; i++)
         l->bias[i] = scheme == AL_INIT_PYTORCH ? (float)((2 * al_rng_uniform(c->rng) - 1) * bound) : 0.0f;
+}
+
+static void linear_init(al_layer *l, const al_layer_init *c)
+{
+    al_layer_init_weights(l, c, l->in * l->out, (double)l->in, (double)l->out);
 }
 
 static void linear_forward(al_layer *l, const al_pass *p, const float *x, float *y)
@@ -170,8 +230,8 @@ static const al_layer_type linear_type = {
     .init = linear_init, .forward = linear_forward, .backward = linear_backward};
 
 /* ---- activations: the activation table does the work ---- */
-static al_status act_configure(al_layer *l, const double *a, const al_spec *spec, const al_spec_module *m,
-                               al_error *err)
+static al_status act_configure(al_layer *l, const al_spec_value *a, const al_spec *spec,
+                               const al_spec_module *m, al_error *err)
 {
     (void)a;
     return al_act_from_module(spec, m, &l->act, err);
@@ -182,10 +242,11 @@ static al_status act_shape(al_layer *l, const al_shape *in, const al_spec *spec,
 {
     al_status st = same_shape(l, in, spec, m, err);
     size_t nw = al_act_weight_count(&l->act), channels = l->in_shape.dim[0];
+    char text[96];
     if (st == AL_OK && nw > 1 && nw != channels)
-        return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_SHAPE,
-                                "%s has %zu slopes but its input has %zu features: use num_parameters=1 "
-                                "or %zu", l->module, nw, channels, channels);
+        return al_layer_shape_error(l, spec, m, err, "has %zu slopes, one per channel, but its input is %s "
+                                    "(%zu channels): use num_parameters=1 or %zu", nw,
+                                    al_shape_str(&l->in_shape, text, sizeof text), channels, channels);
     return st;
 }
 
@@ -194,7 +255,7 @@ static int act_tensors(al_layer *l, al_tensor_decl d[AL_LAYER_MAX_TENSORS])
     size_t nw = al_act_weight_count(&l->act);
     if (nw == 0)
         return 0;
-    d[0] = param("weight", features(nw), &l->weight, &l->dweight, 1);
+    d[0] = al_layer_param("weight", al_shape_features(nw), &l->weight, &l->dweight, 1);
     return 1;
 }
 
@@ -245,16 +306,24 @@ static const al_layer_type activation_type = {
     .configure = act_configure, .shape = act_shape, .tensors = act_tensors, .init = act_init,
     .forward = act_forward, .backward = act_backward, .derivative = act_derivative};
 
-/* ---- Dropout (inverted): y = x * mask, mask = 0 or 1/(1 - p) ---- */
+/* ---- Dropout (inverted): y = x * mask, mask = 0 or 1/(1 - p); Dropout2d
+ * draws one mask value per channel of each example ---- */
 static const al_param_info dropout_args[] = {{"p", AL_PARAM_FLOAT, 0, 0.5, 0, 1, 0, 0, NULL, "0.5"},
                                              {"inplace", AL_PARAM_BOOL, 0, 0, 0, 1, 0, 0, NULL, "False"}};
 
-static al_status dropout_configure(al_layer *l, const double *a, const al_spec *spec, const al_spec_module *m,
-                                   al_error *err)
+static al_status dropout_configure(al_layer *l, const al_spec_value *a, const al_spec *spec,
+                                   const al_spec_module *m, al_error *err)
 {
     (void)spec, (void)m, (void)err;
-    l->p = a[0];
+    l->p = a[0].v[0];
     return AL_OK;
+}
+
+static al_status dropout2d_shape(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
+                                 al_error *err)
+{
+    al_status st = same_shape(l, in, spec, m, err);
+    return st == AL_OK ? al_layer_need_image(l, in, 0, spec, m, err) : st;
 }
 
 static size_t dropout_scratch(const al_layer *l, size_t batch)
@@ -262,9 +331,15 @@ static size_t dropout_scratch(const al_layer *l, size_t batch)
     return batch * l->out; /* the mask */
 }
 
+/* Values per mask draw: 1 for Dropout, a channel's H*W for Dropout2d. */
+static size_t dropout_group(const al_layer *l)
+{
+    return l->type->kind == AL_LAYER_DROPOUT2D ? l->out / l->out_shape.dim[0] : 1;
+}
+
 static void dropout_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
-    size_t n = p->batch * l->out;
+    size_t n = p->batch * l->out, group = dropout_group(l);
     if (!p->training || l->p == 0) {
         copy_forward(l, p, x, y);
         return;
@@ -272,9 +347,12 @@ static void dropout_forward(al_layer *l, const al_pass *p, const float *x, float
     float *mask = l->scratch;
     al_hash_key key = al_hash_key_from_seed(al_mix64(p->seed ^ ((uint64_t)l->index << 40)));
     float keep_scale = l->p >= 1 ? 0.0f : (float)(1.0 / (1.0 - l->p)), drop = (float)l->p;
-    for (size_t i = 0; i < n; i++) {
-        mask[i] = al_hash_uniform(key, (uint32_t)i) < drop ? 0.0f : keep_scale;
-        y[i] = x[i] * mask[i];
+    for (size_t g = 0; g < n / group; g++) {
+        float m = al_hash_uniform(key, (uint32_t)g) < drop ? 0.0f : keep_scale;
+        for (size_t i = g * group; i < (g + 1) * group; i++) {
+            mask[i] = m;
+            y[i] = x[i] * m;
+        }
     }
 }
 
@@ -296,132 +374,13 @@ static const al_layer_type dropout_type = {
     .configure = dropout_configure, .shape = same_shape, .scratch = dropout_scratch,
     .forward = dropout_forward, .backward = dropout_backward};
 
-/* ---- BatchNorm1d over [batch, C]: PyTorch's statistics and update rule ---- */
-static const al_param_info batchnorm_args[] = {
-    {"num_features", AL_PARAM_INT, 1, NAN, 1, 1e9, 0, 0, NULL, "required"},
-    {"eps", AL_PARAM_FLOAT, 0, 1e-5, 0, INFINITY, 1, 1, NULL, "1e-05"},
-    {"momentum", AL_PARAM_FLOAT, 0, 0.1, 0, 1, 0, 0, NULL, "0.1"},
-    {"affine", AL_PARAM_BOOL, 0, 1, 0, 1, 0, 0, NULL, "True"}};
+static const al_layer_type dropout2d_type = {
+    .kind = AL_LAYER_DROPOUT2D, .module = "Dropout2d", .kind_name = "dropout2d",
+    .args = dropout_args, .n_args = 2, .dx_optional = 1,
+    .configure = dropout_configure, .shape = dropout2d_shape, .scratch = dropout_scratch,
+    .forward = dropout_forward, .backward = dropout_backward};
 
-static al_status batchnorm_configure(al_layer *l, const double *a, const al_spec *spec,
-                                     const al_spec_module *m, al_error *err)
-{
-    (void)spec, (void)m, (void)err;
-    l->in = l->out = (size_t)a[0];
-    l->eps = a[1];
-    l->momentum = a[2];
-    l->affine = a[3] != 0;
-    return AL_OK;
-}
-
-static int batchnorm_tensors(al_layer *l, al_tensor_decl d[AL_LAYER_MAX_TENSORS])
-{
-    int n = 0;
-    if (l->affine) {
-        d[n++] = param("weight", features(l->out), &l->weight, &l->dweight, 1);
-        d[n++] = param("bias", features(l->out), &l->bias, &l->dbias, 1);
-    }
-    d[n++] = buffer("running_mean", features(l->out), &l->running_mean);
-    d[n++] = buffer("running_var", features(l->out), &l->running_var);
-    al_tensor_decl count = {"num_batches_tracked", AL_TENSOR_COUNT, 1, {0, {0}}, NULL, NULL,
-                            &l->batches_tracked};
-    d[n++] = count;
-    return n;
-}
-
-static void batchnorm_init(al_layer *l, const al_layer_init *c)
-{
-    (void)c;
-    for (size_t k = 0; k < l->out; k++) {
-        l->running_var[k] = 1.0f;
-        if (l->affine)
-            l->weight[k] = 1.0f;
-    }
-}
-
-/* inv_std ([C], 1/sqrt(var + eps)) then xhat ([batch, C], the normalised input) */
-static size_t batchnorm_scratch(const al_layer *l, size_t batch)
-{
-    return l->out + batch * l->out;
-}
-
-static void batchnorm_forward(al_layer *l, const al_pass *p, const float *x, float *y)
-{
-    const size_t n = p->batch, c_n = l->out;
-    float *inv_stds = l->scratch, *xhat = l->scratch + c_n;
-    for (size_t c = 0; c < c_n; c++) {
-        double mean, var;
-        if (p->training) {
-            double s = 0, ss = 0;
-            for (size_t r = 0; r < n; r++)
-                s += x[r * c_n + c];
-            mean = s / (double)n;
-            for (size_t r = 0; r < n; r++) {
-                double d = x[r * c_n + c] - mean;
-                ss += d * d;
-            }
-            var = ss / (double)n; /* normalise with the biased variance */
-            double unbiased = n > 1 ? ss / (double)(n - 1) : var;
-            float m = (float)l->momentum;
-            l->running_mean[c] = (1 - m) * l->running_mean[c] + m * (float)mean;
-            l->running_var[c] = (1 - m) * l->running_var[c] + m * (float)unbiased;
-        } else {
-            mean = l->running_mean[c];
-            var = l->running_var[c];
-        }
-        float inv_std = (float)(1.0 / sqrt(var + l->eps));
-        float g = l->affine ? l->weight[c] : 1.0f, b = l->affine ? l->bias[c] : 0.0f;
-        inv_stds[c] = inv_std;
-        for (size_t r = 0; r < n; r++) {
-            float xh = (x[r * c_n + c] - (float)mean) * inv_std;
-            xhat[r * c_n + c] = xh;
-            y[r * c_n + c] = xh * g + b;
-        }
-    }
-    if (p->training)
-        l->batches_tracked++;
-}
-
-static void batchnorm_backward(al_layer *l, const al_pass *p, const float *x, const float *y,
-                               const float *dy, float *dx)
-{
-    (void)x, (void)y;
-    const size_t n = p->batch, c_n = l->out;
-    const float *inv_std = l->scratch, *xhat = l->scratch + c_n;
-    for (size_t c = 0; c < c_n; c++) {
-        double sum_dy = 0, sum_dy_xh = 0;
-        for (size_t r = 0; r < n; r++) {
-            sum_dy += dy[r * c_n + c];
-            sum_dy_xh += (double)dy[r * c_n + c] * xhat[r * c_n + c];
-        }
-        if (l->affine) {
-            l->dweight[c] += (float)sum_dy_xh;
-            l->dbias[c] += (float)sum_dy;
-        }
-        if (!dx)
-            continue;
-        float g = l->affine ? l->weight[c] : 1.0f;
-        if (!p->training) { /* running statistics are constants */
-            for (size_t r = 0; r < n; r++)
-                dx[r * c_n + c] = dy[r * c_n + c] * g * inv_std[c];
-            continue;
-        }
-        /* dx = g/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        double mean_dy = sum_dy / (double)n, mean_dy_xh = sum_dy_xh / (double)n;
-        for (size_t r = 0; r < n; r++)
-            dx[r * c_n + c] = (float)((double)g * inv_std[c] *
-                                      (dy[r * c_n + c] - mean_dy - xhat[r * c_n + c] * mean_dy_xh));
-    }
-}
-
-static const al_layer_type batchnorm_type = {
-    .kind = AL_LAYER_BATCHNORM, .module = "BatchNorm1d", .kind_name = "batchnorm",
-    .args = batchnorm_args, .n_args = 4, .dx_optional = 1,
-    .configure = batchnorm_configure, .shape = fixed_input, .tensors = batchnorm_tensors,
-    .init = batchnorm_init, .scratch = batchnorm_scratch,
-    .forward = batchnorm_forward, .backward = batchnorm_backward};
-
-/* ---- Flatten and Identity: the data passes through ---- */
+/* ---- Flatten, Unflatten and Identity: the data passes through ---- */
 static const al_param_info flatten_args[] = {{"start_dim", AL_PARAM_INT, 0, 1, 1, 1, 0, 0, NULL, "1"},
                                              {"end_dim", AL_PARAM_INT, 0, -1, -1, -1, 0, 0, NULL, "-1"}};
 
@@ -431,7 +390,7 @@ static al_status flatten_shape(al_layer *l, const al_shape *in, const al_spec *s
 {
     al_status st = same_shape(l, in, spec, m, err);
     if (st == AL_OK)
-        l->out_shape = features(al_shape_size(in));
+        l->out_shape = al_shape_features(al_shape_size(in));
     return st;
 }
 
@@ -440,6 +399,40 @@ static const al_layer_type flatten_type = {
     .args = flatten_args, .n_args = 2, .dx_optional = 1,
     .shape = flatten_shape, .forward = copy_forward, .backward = copy_backward};
 
+/* Unflatten(1, (C, H, W)): [C*H*W] -> [C, H, W]; first in a model, it fixes
+ * the input (flat data such as CSV rows into a convolution). */
+static const al_param_info unflatten_args[] = {
+    {"dim", AL_PARAM_INT, 1, NAN, 1, 1, 0, 0, NULL, "required"},
+    {"unflattened_size", AL_PARAM_INT_TUPLE, 1, NAN, 1, 1e9, 0, 0, NULL, "required"}};
+
+static al_status unflatten_configure(al_layer *l, const al_spec_value *a, const al_spec *spec,
+                                     const al_spec_module *m, al_error *err)
+{
+    (void)spec, (void)m, (void)err;
+    l->out_shape.rank = a[1].n > AL_SHAPE_MAX_RANK ? AL_SHAPE_MAX_RANK : a[1].n;
+    for (int k = 0; k < l->out_shape.rank; k++)
+        l->out_shape.dim[k] = (size_t)a[1].v[k];
+    l->in = al_shape_size(&l->out_shape);
+    return AL_OK;
+}
+
+static al_status unflatten_shape(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
+                                 al_error *err)
+{
+    char text[96], want[96];
+    if (in && (in->rank != 1 || (al_shape_known(in) && in->dim[0] != l->in)))
+        return al_layer_shape_error(l, spec, m, err, "makes %s of %zu values, but its input is %s",
+                                    al_shape_str(&l->out_shape, want, sizeof want), l->in,
+                                    al_shape_str(in, text, sizeof text));
+    l->in_shape = al_shape_features(l->in);
+    return AL_OK;
+}
+
+static const al_layer_type unflatten_type = {
+    .kind = AL_LAYER_UNFLATTEN, .module = "Unflatten", .kind_name = "unflatten",
+    .args = unflatten_args, .n_args = 2, .dx_optional = 1, .configure = unflatten_configure,
+    .shape = unflatten_shape, .forward = copy_forward, .backward = copy_backward};
+
 /* nn.Identity is a module of its own; the activation table also lists it
  * (for `act` and the studies), so this row must come before the activations. */
 static const al_layer_type identity_type = {
@@ -447,8 +440,10 @@ static const al_layer_type identity_type = {
     .shape = same_shape, .forward = copy_forward, .backward = copy_backward};
 
 /* ---- the table ---- */
-static const al_layer_type *const types[] = {&linear_type,   &dropout_type,  &batchnorm_type,
-                                             &flatten_type,  &identity_type, &activation_type};
+static const al_layer_type *const types[] = {
+    &linear_type,   &al_conv2d_type,  &al_maxpool2d_type, &al_avgpool2d_type, &al_adaptive_avgpool2d_type,
+    &dropout_type,  &dropout2d_type,  &al_batchnorm_type, &al_batchnorm2d_type, &flatten_type,
+    &unflatten_type, &identity_type,  &activation_type};
 #define N_TYPES (sizeof types / sizeof types[0])
 
 const al_layer_type *al_layer_type_find(const char *module)

@@ -4,6 +4,7 @@
 #include "nn/layer.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,6 @@
 #include "actlab/rng.h"
 #include "actlab/spec.h"
 #include "actlab/util.h"
-#include "spec/bind.h"
 
 /* Memory, llm.c style: every parameter value in one block, every gradient
  * in another at the same offsets, the buffers in a third; al_param_ref
@@ -38,6 +38,8 @@ struct al_net {
     int n_entries;
     char (*names)[48];   /* storage for the entries' names */
     int have_grads;
+    al_status fault;     /* a pass's failure (oneDNN out of memory), AL_OK normally */
+    al_spec *spec;       /* kept for messages that point into the model text */
 };
 
 static const struct {
@@ -125,31 +127,71 @@ static al_status build_layer(const al_spec *spec, const al_spec_module *m, int i
     l->type = al_layer_type_find(m->name);
     if (!l->type)
         return al_layer_unknown(spec, m, err);
-    double args[AL_LAYER_MAX_ARGS];
+    al_spec_value args[AL_LAYER_MAX_ARGS];
     if (!l->type->is_activation) {
-        for (int i = 0; i < l->type->n_args; i++)
-            args[i] = l->type->args[i].required ? NAN : l->type->args[i].default_value;
-        al_status st = al_spec_bind(spec, m, l->type->args, l->type->n_args, NULL, args, NULL, NULL, err);
+        for (int i = 0; i < l->type->n_args; i++) {
+            const al_param_info *a = &l->type->args[i];
+            double v = a->required ? NAN : a->default_value;
+            args[i].n = a->type == AL_PARAM_INT_PAIR ? (isnan(v) ? 0 : 2) : 1;
+            args[i].v[0] = args[i].v[1] = v;
+        }
+        al_status st = al_spec_bind_values(spec, m, l->type->args, l->type->n_args, args, err);
         if (st != AL_OK)
             return st;
     }
     return l->type->configure ? l->type->configure(l, args, spec, m, err) : AL_OK;
 }
 
-/* Each layer's input and output shapes, from the first layer on. */
-static al_status infer_shapes(al_net *net, const al_spec *spec, al_error *err)
+/* Each layer's input and output shapes, from the first layer on; input
+ * NULL: the first layer decides (a Conv2d leaves H and W unknown). Messages
+ * point into the model text while the net is built (at_spec), and name the
+ * layer alone when data comes later. On a failure every layer keeps the
+ * shapes it had. */
+static al_status infer_shapes(al_net *net, const al_shape *input, int at_spec, al_error *err)
 {
-    const al_shape *prev = NULL;
+    al_shape *saved = malloc(2 * (size_t)net->n_layers * sizeof *saved);
+    if (!saved)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory inferring the model's shapes");
     for (int i = 0; i < net->n_layers; i++) {
+        saved[2 * i] = net->layers[i].in_shape;
+        saved[2 * i + 1] = net->layers[i].out_shape;
+    }
+    const al_shape *prev = input;
+    al_status st = AL_OK;
+    for (int i = 0; i < net->n_layers && st == AL_OK; i++) {
         al_layer *l = &net->layers[i];
-        al_status st = l->type->shape(l, prev, spec, &spec->modules[i], err);
-        if (st != AL_OK)
-            return st;
+        st = l->type->shape(l, prev, at_spec ? net->spec : NULL, at_spec ? &net->spec->modules[i] : NULL, err);
         l->in = al_shape_size(&l->in_shape);
         l->out = al_shape_size(&l->out_shape);
         prev = &l->out_shape;
     }
-    return AL_OK;
+    for (int i = 0; st != AL_OK && i < net->n_layers; i++) {
+        al_layer *l = &net->layers[i];
+        l->in_shape = saved[2 * i];
+        l->out_shape = saved[2 * i + 1];
+        l->in = al_shape_size(&l->in_shape);
+        l->out = al_shape_size(&l->out_shape);
+    }
+    free(saved);
+    return st;
+}
+
+/* A data shape of any rank as an al_shape: ranks above AL_SHAPE_MAX_RANK
+ * become one dimension (only a first layer of fixed width can take them). */
+static al_shape data_shape(int rank, const size_t *dims)
+{
+    al_shape s;
+    memset(&s, 0, sizeof s);
+    s.rank = rank > AL_SHAPE_MAX_RANK ? 1 : rank;
+    if (rank > AL_SHAPE_MAX_RANK) {
+        s.dim[0] = 1;
+        for (int i = 0; i < rank; i++)
+            s.dim[0] *= dims[i];
+    } else {
+        for (int i = 0; i < rank; i++)
+            s.dim[i] = dims[i];
+    }
+    return s;
 }
 
 /* A view's offset rounded up to 64 bytes (16 floats). */
@@ -316,6 +358,7 @@ al_status al_net_create(const char *text, const al_net_options *options, al_net 
         al_spec_free(spec);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory building the net");
     }
+    net->spec = spec;
     net->opt = options ? *options : al_net_options_default();
     net->layers = calloc((size_t)spec->n_modules, sizeof *net->layers);
     net->out = calloc((size_t)spec->n_modules, sizeof *net->out);
@@ -330,16 +373,20 @@ al_status al_net_create(const char *text, const al_net_options *options, al_net 
         if (st != AL_OK)
             goto fail;
     }
-    st = infer_shapes(net, spec, err);
+    if (net->opt.input.rank < 0 || net->opt.input.rank > AL_SHAPE_MAX_RANK) {
+        st = al_error_set_field(err, AL_ERR_INVALID, "net.input", "the input shape has rank %d: give 1 to %d "
+                                "dimensions, or rank 0 to take it from the data", net->opt.input.rank,
+                                AL_SHAPE_MAX_RANK);
+        goto fail;
+    }
+    st = infer_shapes(net, net->opt.input.rank > 0 ? &net->opt.input : NULL, 1, err);
     if (st == AL_OK)
         st = build_tensors(net, err);
     if (st != AL_OK)
         goto fail;
-    al_spec_free(spec);
     *out = net;
     return AL_OK;
 fail:
-    al_spec_free(spec);
     al_net_free(net);
     return st;
 }
@@ -377,7 +424,30 @@ void al_net_free(al_net *net)
     free(net->buffers);
     free(net->entries);
     free(net->names);
+    al_spec_free(net->spec);
     free(net);
+}
+
+al_status al_net_fit_input(al_net *net, int rank, const size_t *shape, al_error *err)
+{
+    if (rank < 1 || rank > 8 || !shape)
+        return al_error_set(err, AL_ERR_INVALID, "an example's shape needs 1 to 8 dimensions, got %d", rank);
+    al_shape s = data_shape(rank, shape);
+    if (al_shape_size(&s) == 0)
+        return al_error_set(err, AL_ERR_SHAPE, "an example's shape has a dimension of 0");
+    size_t have = al_net_in_features(net);
+    if (have == al_shape_size(&s))
+        return AL_OK; /* the rows are read in the net's own input shape */
+    al_status st = infer_shapes(net, &s, 0, err);
+    if (st != AL_OK)
+        return st;
+    free_buffers(net);
+    return AL_OK;
+}
+
+al_shape al_net_input_shape(const al_net *net)
+{
+    return net->layers[0].in_shape;
 }
 
 al_status al_net_prepare(al_net *net, size_t batch, al_error *err)
@@ -386,6 +456,13 @@ al_status al_net_prepare(al_net *net, size_t batch, al_error *err)
         return al_error_set(err, AL_ERR_INVALID, "batch size must be at least 1");
     if (batch <= net->capacity)
         return AL_OK;
+    if (!al_net_in_features(net)) {
+        char text[96];
+        al_shape in = al_net_input_shape(net);
+        return al_error_set(err, AL_ERR_SHAPE, "the model's input shape is not known yet: %s takes %s "
+                            "examples; fit the model to the data first (al_net_fit_input)",
+                            net->layers[0].module, al_shape_str(&in, text, sizeof text));
+    }
     /* every layer's output and its gradient, the input's gradient, and the
      * layers' scratch (Dropout's mask, BatchNorm's normalised input) */
     double floats = (double)batch * (double)al_net_in_features(net);
@@ -419,10 +496,26 @@ al_status al_net_prepare(al_net *net, size_t batch, al_error *err)
     return AL_OK;
 }
 
-static al_pass make_pass(const al_net *net)
+static al_pass make_pass(const al_net *net, al_status *fault)
 {
-    al_pass p = {net->batch, net->training, net->pass_seed, net->opt.threads};
+    al_pass p = {net->batch, net->training, net->pass_seed, net->opt.threads, fault};
     return p;
+}
+
+/* oneDNN threads its primitives with OpenMP's count for the calling thread:
+ * a pass sets the net's count there and puts the caller's back after. */
+static int enter_threads(const al_net *net)
+{
+    int before = omp_get_max_threads();
+    if (net->opt.threads > 0 && net->opt.threads != before)
+        omp_set_num_threads(net->opt.threads);
+    return before;
+}
+
+static void leave_threads(int before)
+{
+    if (omp_get_max_threads() != before)
+        omp_set_num_threads(before);
 }
 
 const float *al_net_forward(al_net *net, const float *x, size_t batch, int training, uint64_t step)
@@ -434,19 +527,24 @@ const float *al_net_forward(al_net *net, const float *x, size_t batch, int train
     net->pass_seed = al_mix64(net->opt.seed ^ al_mix64(step + 0x51ed));
     net->input = x;
     net->have_grads = 0;
-    al_pass p = make_pass(net);
+    net->fault = AL_OK;
+    al_pass p = make_pass(net, &net->fault);
+    int before = enter_threads(net);
     const float *in = x;
     for (int i = 0; i < net->n_layers; i++) {
         al_layer *l = &net->layers[i];
         l->type->forward(l, &p, in, net->out[i]);
         in = net->out[i];
     }
-    return in;
+    leave_threads(before);
+    return net->fault == AL_OK ? in : NULL;
 }
 
-void al_net_backward(al_net *net, const float *dy, float *dx)
+al_status al_net_backward(al_net *net, const float *dy, float *dx)
 {
-    al_pass p = make_pass(net);
+    net->fault = AL_OK;
+    al_pass p = make_pass(net, &net->fault);
+    int before = enter_threads(net);
     int last = net->n_layers - 1;
     memcpy(net->gout[last], dy, net->batch * net->layers[last].out * sizeof(float));
     for (int i = last; i >= 0; i--) {
@@ -455,7 +553,9 @@ void al_net_backward(al_net *net, const float *dy, float *dx)
         float *g = i > 0 ? net->gout[i - 1] : (dx ? dx : (l->type->dx_optional ? NULL : net->gin));
         l->type->backward(l, &p, x, net->out[i], net->gout[i], g);
     }
-    net->have_grads = 1;
+    leave_threads(before);
+    net->have_grads = net->fault == AL_OK;
+    return net->fault;
 }
 
 void al_net_zero_grad(al_net *net)
@@ -487,7 +587,8 @@ al_layer_info al_net_layer(const al_net *net, int index)
 {
     const al_layer *l = &net->layers[index];
     al_layer_info info = {l->type->kind, l->index, l->module, l->in, l->out,
-                          l->type->is_activation ? &l->act : NULL, l->p, l->eps};
+                          l->type->is_activation ? &l->act : NULL, l->p, l->eps,
+                          l->in_shape, l->out_shape, l->win};
     return info;
 }
 
@@ -535,7 +636,8 @@ int al_net_activation_derivative(const al_net *net, int index, const float *ones
     const al_layer *l = &net->layers[index];
     if (!l->type->derivative || !net->input)
         return 0;
-    al_pass p = make_pass(net);
+    al_status fault = AL_OK; /* activations allocate nothing */
+    al_pass p = make_pass(net, &fault);
     l->type->derivative(l, &p, al_net_layer_input(net, index), net->out[index], ones, d);
     return 1;
 }

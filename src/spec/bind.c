@@ -26,6 +26,10 @@ static void range_text(const al_param_info *p, char *buf, size_t size)
                 break;
             used += (size_t)w;
         }
+    } else if (p->type == AL_PARAM_INT_PAIR || p->type == AL_PARAM_INT_TUPLE) {
+        snprintf(buf, size, "%s of integers in [%g, %g]%s", p->type == AL_PARAM_INT_PAIR ?
+                 "an integer or a pair (h, w)" : "a tuple", p->min, p->max,
+                 p->type == AL_PARAM_INT_PAIR && isnan(p->default_value) ? ", or None" : "");
     } else if (isinf(p->min) && isinf(p->max)) {
         snprintf(buf, size, "any finite %s", p->type == AL_PARAM_INT ? "integer" : "number");
     } else if (isinf(p->max)) {
@@ -37,28 +41,64 @@ static void range_text(const al_param_info *p, char *buf, size_t size)
     }
 }
 
+static int in_range(const al_param_info *p, double v)
+{
+    return isfinite(v) && (p->min_open ? v > p->min : v >= p->min) && (p->max_open ? v < p->max : v <= p->max);
+}
+
+/* A pair or tuple argument: every item an integer in range. */
+static al_status set_items(const al_spec *spec, const al_spec_module *m, const al_spec_arg *arg,
+                           const al_param_info *p, const char *range, al_spec_value *out, al_error *err)
+{
+    int pair = p->type == AL_PARAM_INT_PAIR;
+    if (pair && arg->type == AL_SPEC_NONE && isnan(p->default_value)) {
+        out->n = 0;
+        return AL_OK;
+    }
+    if (arg->type == AL_SPEC_NUMBER && pair && arg->is_integer) {
+        out->n = 2;
+        out->v[0] = out->v[1] = arg->number;
+    } else if (arg->type == AL_SPEC_TUPLE && arg->items_integer && (!pair || arg->n_items == 2)) {
+        out->n = arg->n_items;
+        memcpy(out->v, arg->items, (size_t)arg->n_items * sizeof *arg->items);
+    } else {
+        return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
+                                "%s(%s=...) takes %s", m->name, p->name, range);
+    }
+    for (int k = 0; k < out->n; k++)
+        if (!in_range(p, out->v[k]))
+            return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
+                                    "%s(%s=...) is out of range: %g; %s takes %s", m->name, p->name,
+                                    out->v[k], p->name, range);
+    return AL_OK;
+}
+
 /* Checks one argument against its description and stores it. */
 static al_status set_param(const al_spec *spec, const al_spec_module *m, const al_spec_arg *arg,
-                           const al_param_info *p, double *value, al_error *err)
+                           const al_param_info *p, al_spec_value *out, al_error *err)
 {
     char range[160];
     range_text(p, range, sizeof range);
+    out->n = 1;
     switch (p->type) {
     case AL_PARAM_BOOL:
         if (arg->type != AL_SPEC_BOOL)
             return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
                                     "%s(%s=...) takes True or False", m->name, p->name);
-        *value = arg->boolean;
+        out->v[0] = arg->boolean;
         return AL_OK;
     case AL_PARAM_CHOICE:
         if (arg->type == AL_SPEC_STRING)
             for (int k = 0; p->choices[k]; k++)
                 if (strcmp(arg->string, p->choices[k]) == 0) {
-                    *value = k;
+                    out->v[0] = k;
                     return AL_OK;
                 }
         return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
                                 "%s(%s=...) takes %s", m->name, p->name, range);
+    case AL_PARAM_INT_PAIR:
+    case AL_PARAM_INT_TUPLE:
+        return set_items(spec, m, arg, p, range, out, err);
     case AL_PARAM_INT:
     case AL_PARAM_FLOAT:
         break;
@@ -67,19 +107,18 @@ static al_status set_param(const al_spec *spec, const al_spec_module *m, const a
         return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
                                 "%s(%s=...) takes %s", m->name, p->name, range);
     double v = arg->number;
-    int ok = isfinite(v) && (p->min_open ? v > p->min : v >= p->min) &&
-             (p->max_open ? v < p->max : v <= p->max);
-    if (!ok)
+    if (!in_range(p, v))
         return al_spec_error_at(spec, arg->line, arg->column, err, AL_ERR_INVALID,
                                 "%s(%s=%g) is out of range: %s takes %s", m->name, p->name, v,
                                 p->name, range);
-    *value = v;
+    out->v[0] = v;
     return AL_OK;
 }
 
-al_status al_spec_bind(const al_spec *spec, const al_spec_module *m, const al_param_info *params,
-                       int n_params, const char *extra_key, double *values, int *extra_given,
-                       double *extra_value, al_error *err)
+/* Binds into values (one per parameter); extra_key as al_spec_bind says. */
+static al_status bind(const al_spec *spec, const al_spec_module *m, const al_param_info *params, int n_params,
+                      const char *extra_key, al_spec_value *values, int *extra_given, double *extra_value,
+                      al_error *err)
 {
     int seen[16] = {0};
     int positional = 0;
@@ -132,4 +171,27 @@ al_status al_spec_bind(const al_spec *spec, const al_spec_module *m, const al_pa
             return al_spec_error_at(spec, m->line, m->column, err, AL_ERR_INVALID,
                                     "%s needs '%s'", m->name, params[i].name);
     return AL_OK;
+}
+
+al_status al_spec_bind_values(const al_spec *spec, const al_spec_module *m, const al_param_info *params,
+                              int n_params, al_spec_value *values, al_error *err)
+{
+    return bind(spec, m, params, n_params, NULL, values, NULL, NULL, err);
+}
+
+al_status al_spec_bind(const al_spec *spec, const al_spec_module *m, const al_param_info *params,
+                       int n_params, const char *extra_key, double *values, int *extra_given,
+                       double *extra_value, al_error *err)
+{
+    al_spec_value bound[16];
+    if (n_params > 16)
+        return al_error_set(err, AL_ERR_INVALID, "%s has more parameters than the binder takes", m->name);
+    for (int i = 0; i < n_params; i++) {
+        bound[i].n = 1;
+        bound[i].v[0] = values[i];
+    }
+    al_status st = bind(spec, m, params, n_params, extra_key, bound, extra_given, extra_value, err);
+    for (int i = 0; st == AL_OK && i < n_params; i++)
+        values[i] = bound[i].v[0];
+    return st;
 }

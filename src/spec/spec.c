@@ -7,7 +7,9 @@
  *   list   := module (sep module)* [sep]      sep := ',' | newline+
  *   module := IDENT '(' [arg (',' arg)* [',']] ')'
  *   arg    := [IDENT '='] value
- *   value  := number | True | False | None | 'string' | "string"
+ *   value  := number | True | False | None | 'string' | "string" | tuple
+ *   tuple  := '(' number (',' number)* [','] ')' | '[' ... ']'
+ *             ("(5)" is the number 5, as in Python; "(5,)" a tuple of one)
  * Newlines separate modules only outside parentheses; inside them they are
  * plain whitespace, so a long constructor can be split over lines. */
 #include "actlab/spec.h"
@@ -111,8 +113,54 @@ al_status al_spec_error_at(const al_spec *spec, int line, int column, al_error *
 
 /* ---- the grammar (tokens come from lexer.c) */
 
-/* value := number | True | False | None | string. `what` says, for a message,
- * which value was expected ("a value after 'alpha='"). */
+/* tuple := '(' number (',' number)* [','] ')', or the same in [ ]: the
+ * numbers of kernel_size=(5, 5). A parenthesised number alone is that number. */
+static al_status parse_tuple(al_spec_parser *P, al_spec_arg *arg)
+{
+    al_spec_place start = P->here;
+    char close = al_lex_cur(P) == '(' ? ')' : ']';
+    int commas = 0;
+    al_lex_advance(P);
+    al_lex_skip_space(P);
+    arg->n_items = 0;
+    arg->items_integer = 1;
+    while (al_lex_cur(P) != close) {
+        char c = al_lex_cur(P);
+        if (!(al_lex_is_digit(c) || c == '.' || c == '+' || c == '-'))
+            return al_lex_expected(P, close == ')' ? "a number or ')' in the tuple" : "a number or ']' in the list");
+        if (arg->n_items == AL_SPEC_MAX_ITEMS)
+            return al_lex_error_at(P, start, "a tuple holds at most %d numbers here", AL_SPEC_MAX_ITEMS);
+        al_spec_arg item;
+        memset(&item, 0, sizeof item);
+        al_status st = al_lex_number(P, &item);
+        if (st != AL_OK)
+            return st;
+        arg->items[arg->n_items++] = item.number;
+        arg->items_integer &= item.is_integer;
+        al_lex_skip_space(P);
+        if (al_lex_cur(P) == close)
+            break;
+        if (al_lex_cur(P) != ',')
+            return al_lex_expected(P, close == ')' ? "',' or ')' in the tuple" : "',' or ']' in the list");
+        commas++;
+        al_lex_advance(P);
+        al_lex_skip_space(P);
+    }
+    al_lex_advance(P);
+    if (arg->n_items == 0)
+        return al_lex_error_at(P, start, "an empty tuple: write the numbers, e.g. (5, 5)");
+    if (arg->n_items == 1 && commas == 0 && close == ')') {
+        arg->type = AL_SPEC_NUMBER; /* (5) is 5 */
+        arg->number = arg->items[0];
+        arg->is_integer = arg->items_integer;
+        return AL_OK;
+    }
+    arg->type = AL_SPEC_TUPLE;
+    return AL_OK;
+}
+
+/* value := number | True | False | None | string | tuple. `what` says, for a
+ * message, which value was expected ("a value after 'alpha='"). */
 static al_status parse_value(al_spec_parser *P, al_spec_arg *arg, const char *what)
 {
     char c = al_lex_cur(P);
@@ -120,6 +168,8 @@ static al_status parse_value(al_spec_parser *P, al_spec_arg *arg, const char *wh
     arg->column = P->here.column;
     if (c == '\'' || c == '"')
         return al_lex_string(P, arg);
+    if (c == '(' || c == '[')
+        return parse_tuple(P, arg);
     if (al_lex_is_digit(c) || c == '.' || c == '+' || c == '-')
         return al_lex_number(P, arg);
     size_t n = al_lex_ident_length(P->s + P->here.at);
@@ -212,14 +262,15 @@ static al_status parse_arg(al_spec_parser *P, const char *module, int *seen_keyw
         /* Only something that could be a value is a misplaced positional
          * argument; a stray ',' or '$' is reported as what it is. */
         char c = al_lex_cur(P);
-        if (n > 0 || al_lex_is_digit(c) || c == '.' || c == '+' || c == '-' || c == '\'' || c == '"')
+        if (n > 0 || al_lex_is_digit(c) || c == '.' || c == '+' || c == '-' || c == '\'' || c == '"' ||
+            c == '(' || c == '[')
             return al_lex_error_at(P, start, "positional argument after keyword argument in %s: "
                             "write every positional argument before the first name=value", module);
         snprintf(what, sizeof what, "a keyword argument (name=value) or ')' after argument %d of %s",
                  P->n_args, module);
         return al_lex_expected(P, what);
     }
-    snprintf(what, sizeof what, "a value (a number, True, False, None or a quoted string) "
+    snprintf(what, sizeof what, "a value (a number, True, False, None, a quoted string or a tuple) "
              "for argument %d of %s", index, module);
     al_status st = parse_value(P, &arg, what);
     if (st != AL_OK)

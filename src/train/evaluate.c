@@ -7,14 +7,26 @@
 
 #include "actlab/loss.h"
 
+al_status al_net_fit_data(al_net *net, const al_dataset *data, const char *role, al_error *err)
+{
+    al_status st = al_net_fit_input(net, al_dataset_feature_rank(data), al_dataset_feature_shape(data), err);
+    if (st != AL_OK) {
+        char text[96];
+        al_shape_text(al_dataset_feature_rank(data), al_dataset_feature_shape(data), text, sizeof text);
+        al_error_prefix(err, "%s '%s' has %zu features per example (%s), which the model does not take: ", role,
+                        al_dataset_name(data), al_dataset_features(data), text);
+    }
+    return st;
+}
+
 al_status al_evaluate(al_net *net, const al_dataset *data, size_t batch, al_eval_result *out, al_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t n = al_dataset_count(data), f = al_dataset_features(data);
     size_t classes = al_net_out_features(net);
-    if (f != al_net_in_features(net))
-        return al_error_set(err, AL_ERR_SHAPE, "the data '%s' has %zu features per example but the "
-                            "model takes %zu", al_dataset_name(data), f, al_net_in_features(net));
+    al_status fit = al_net_fit_data(net, data, "the data", err);
+    if (fit != AL_OK)
+        return fit;
     if ((size_t)al_dataset_classes(data) > classes)
         return al_error_set(err, AL_ERR_SHAPE, "the data '%s' has %d classes but the model has %zu "
                             "outputs", al_dataset_name(data), al_dataset_classes(data), classes);

@@ -150,10 +150,9 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
         return al_error_set_field(err, AL_ERR_INVALID, "train.batch", "the batch size must be at least 1");
     if (n == 0)
         return al_error_set(err, AL_ERR_INVALID, "the training data '%s' is empty", al_dataset_name(train));
-    if (f != al_net_in_features(net))
-        return al_error_set(err, AL_ERR_SHAPE, "the training data '%s' has %zu features per example but "
-                            "the model's first layer takes %zu", al_dataset_name(train), f,
-                            al_net_in_features(net));
+    al_status fit = al_net_fit_data(net, train, "the training data", err);
+    if (fit != AL_OK)
+        return fit;
     if ((size_t)al_dataset_classes(train) > classes)
         return al_error_set(err, AL_ERR_SHAPE, "the training data '%s' has %d classes but the model "
                             "has %zu outputs", al_dataset_name(train), al_dataset_classes(train), classes);
