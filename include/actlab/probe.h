@@ -39,6 +39,16 @@ typedef struct al_probe_param {
     double update_ratio;      /* ||w_after - w_before|| / ||w_before|| (NaN when ||w_before|| = 0) */
 } al_probe_param;
 
+/* One channel of a convolutional activation layer ([C, H, W] output) at a
+ * probe point: the per-unit quantities, with a channel as the unit. */
+typedef struct al_probe_channel {
+    double max_abs_deriv;     /* largest |f'| at any position of any sample since the epoch began (0: dead) */
+    double sparsity;          /* fraction of the channel's outputs exactly 0 on the probed batch */
+    double in_mean;           /* mean pre-activation on the probed batch */
+    double out_mean, out_std; /* centring of the channel's outputs on the probed batch */
+    uint64_t kink_hits;       /* pre-activations exactly on a kink since the previous record */
+} al_probe_channel;
+
 /* One layer at one probe point. Fields that do not apply are NaN (or 0 counts). */
 typedef struct al_probe_record {
     long step, epoch;         /* optimizer steps done (1-based), 1-based epoch */
@@ -46,14 +56,17 @@ typedef struct al_probe_record {
     int layer;
     al_layer_kind kind;
     size_t units, rows;       /* out features; rows in the probed batch */
+    size_t channels, positions; /* units = channels x positions: [C, H, W] outputs give C and H*W,
+                               * others units and 1. Dead and near-dead count channels */
     /* every layer, on the probed batch */
     double in_mean, in_std;   /* the layer's input: the pre-activation for an activation layer */
     double out_mean, out_std;
     double sparsity;          /* fraction of output values exactly 0 */
     double grad_out_norm;     /* L2 norm of dLoss/dOutput (the loss is a batch mean) */
     /* activation layers: over every sample since the epoch began */
-    double dead;              /* fraction of units with f' = 0 on every sample */
-    double near_dead;         /* fraction with |f'| < 1e-3 on every sample (includes dead) */
+    double dead;              /* fraction of channels (units of a dense layer) with f' = 0 at
+                               * every position of every sample */
+    double near_dead;         /* fraction with |f'| < 1e-3 everywhere (includes dead) */
     int kinks;                /* how many kinks the activation has (0: smooth; kink fields unused) */
     uint64_t kink_hits;       /* pre-activations exactly on a kink since the previous record */
     uint64_t kink_seen;       /* pre-activations seen since the previous record */
@@ -73,6 +86,9 @@ typedef struct al_probe_record {
     size_t slope_count;
     double slope_min, slope_mean, slope_max;
     float slopes[AL_PROBE_MAX_SLOPES]; /* all of them when slope_count <= AL_PROBE_MAX_SLOPES */
+    /* activation layers with positions > 1: `channels` entries, read with al_probe_channels */
+    size_t channel_first;     /* where they start in the probe's channel store */
+    int has_channels;
 } al_probe_record;
 
 typedef struct al_probe al_probe;
@@ -102,10 +118,16 @@ al_status al_probe_after_update(al_probe *probe, const al_net *net, al_error *er
 const al_probe_record *al_probe_records(const al_probe *probe, size_t *count);
 /* The latest epoch-end record of layer `layer` (NULL before the first epoch end). */
 const al_probe_record *al_probe_last_epoch(const al_probe *probe, int layer);
+/* The per-channel values of a record of this probe (r->channels of them), or
+ * NULL when it has none (layers other than activations on [C, H, W]);
+ * owned by the probe. */
+const al_probe_channel *al_probe_channels(const al_probe *probe, const al_probe_record *r);
 
 /* Appends one record to out as a JSON object on one line, newline included
- * (docs/probes.md lists the keys); fails only when memory runs out. */
-al_status al_probe_record_json(const al_probe_record *r, const char *module, al_buf *out, al_error *err);
+ * (docs/probes.md lists the keys), with its per-channel values when
+ * channels is not NULL; fails only when memory runs out. */
+al_status al_probe_record_json(const al_probe_record *r, const al_probe_channel *channels, const char *module,
+                               al_buf *out, al_error *err);
 /* Prints the per-layer summary table of the latest epoch end. */
 void al_probe_print_summary(const al_probe *probe, const al_net *net, FILE *out);
 

@@ -1,9 +1,12 @@
 /* Per-layer probes. Every step: f'(x) of each activation layer is computed
  * with the layer's own backward kernel (dy = 1), and each unit keeps the
  * largest |f'| seen since the epoch began (dead: it stayed 0), plus counts of
- * pre-activations exactly on a kink. At a probe point the rest is taken from
- * the same batch, and after the optimizer step the update ratios close the
- * record. */
+ * pre-activations exactly on a kink. On a convolution's [C, H, W] output the
+ * unit is a channel: its largest |f'| over every position, its kink hits,
+ * and at a probe point its sparsity and centring. At a probe point the rest
+ * is taken from the same batch, and after the optimizer step the update
+ * ratios close the record. Per-unit state is sized at the first step, when
+ * the net knows its shapes. */
 #include "actlab/probe.h"
 
 
@@ -15,7 +18,10 @@
 #include "actlab/util.h"
 
 typedef struct layer_state {
-    float *max_abs;           /* per unit: max |f'| since the epoch began (activation layers) */
+    size_t channels, positions; /* of the output the state is sized for (0 before the first step) */
+    float *max_abs;           /* per channel: max |f'| since the epoch began (activation layers) */
+    uint64_t *channel_kinks;  /* per channel: kink hits since the previous record (positions > 1) */
+    al_probe_channel *pending; /* per channel: the values of the point being taken */
     int kinks;
     float kink_at[AL_ACT_MAX_KINKS];
     uint64_t kink_hits, kink_seen, kink_total;
@@ -38,6 +44,8 @@ struct al_probe {
     al_probe_record *current; /* n_layers records of the pending point */
     al_probe_record *records;
     size_t n_records, cap_records;
+    al_probe_channel *channel_store; /* every record's per-channel values, in record order */
+    size_t n_channels, cap_channels;
 };
 
 al_probe_options al_probe_options_default(void)
@@ -55,8 +63,12 @@ void al_probe_free(al_probe *p)
 {
     if (!p)
         return;
-    for (int i = 0; p->layers && i < p->n_layers; i++)
+    for (int i = 0; p->layers && i < p->n_layers; i++) {
         free(p->layers[i].max_abs);
+        free(p->layers[i].channel_kinks);
+        free(p->layers[i].pending);
+    }
+    free(p->channel_store);
     free(p->layers);
     if (p->log)
         fclose(p->log);
@@ -107,12 +119,6 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
         al_layer_info info = al_net_layer(net, i);
         s->last_epoch_record = -1;
         if (info.kind == AL_LAYER_ACTIVATION) {
-            s->max_abs = calloc(info.out_features, sizeof(float));
-            if (!s->max_abs) {
-                free(offsets);
-                al_probe_free(p);
-                return al_error_set(err, AL_ERR_NOMEM, "out of memory creating probes");
-            }
             double where[AL_ACT_MAX_KINKS], deriv[AL_ACT_MAX_KINKS];
             s->kinks = al_act_kinks(info.act, where, deriv);
             for (int k = 0; k < s->kinks; k++)
@@ -138,6 +144,36 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
         }
     }
     *out = p;
+    return AL_OK;
+}
+
+/* Channels and positions per channel of a layer's output. */
+static void layout(const al_layer_info *info, size_t *channels, size_t *positions)
+{
+    int image = info->out_shape.rank >= 2 && info->out_shape.dim[0] > 0;
+    *channels = image ? info->out_shape.dim[0] : info->out_features;
+    *positions = image ? info->out_features / info->out_shape.dim[0] : 1;
+}
+
+/* Sizes an activation layer's per-channel state for the net's current
+ * shapes (the first step, or after the net was fitted to other data). */
+static al_status ensure_layer(layer_state *s, const al_layer_info *info, al_error *err)
+{
+    size_t channels, positions;
+    layout(info, &channels, &positions);
+    if (channels == s->channels && positions == s->positions)
+        return AL_OK;
+    free(s->max_abs);
+    free(s->channel_kinks);
+    free(s->pending);
+    s->max_abs = calloc(channels ? channels : 1, sizeof *s->max_abs);
+    s->channel_kinks = positions > 1 ? calloc(channels, sizeof *s->channel_kinks) : NULL;
+    s->pending = positions > 1 ? calloc(channels, sizeof *s->pending) : NULL;
+    s->channels = s->positions = 0;
+    if (!s->max_abs || (positions > 1 && (!s->channel_kinks || !s->pending)))
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory for the probes of %s", info->module);
+    s->channels = channels;
+    s->positions = positions;
     return AL_OK;
 }
 
@@ -232,6 +268,65 @@ static void accumulate(layer_state *s, const float *x, const float *d, size_t ro
     s->kink_seen += rows * units;
 }
 
+/* The same on [rows, C, positions]: a channel's maximum over every position,
+ * and its kink hits. */
+static void accumulate_channels(layer_state *s, const float *x, const float *d, size_t rows)
+{
+    const size_t C = s->channels, P = s->positions;
+    uint64_t hits = 0;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < C; c++) {
+            const float *dr = d + (r * C + c) * P, *xr = x + (r * C + c) * P;
+            float m = s->max_abs[c];
+            for (size_t i = 0; i < P; i++) {
+                float a = fabsf(dr[i]);
+                m = a > m ? a : m;
+            }
+            s->max_abs[c] = m;
+            uint32_t channel_hits = 0;
+            for (int k = 0; k < s->kinks; k++) {
+                float at = s->kink_at[k];
+                for (size_t i = 0; i < P; i++)
+                    channel_hits += xr[i] == at;
+            }
+            s->channel_kinks[c] += channel_hits;
+            hits += channel_hits;
+        }
+    s->kink_hits += hits;
+    s->kink_total += hits;
+    s->kink_seen += rows * C * P;
+}
+
+/* At a probe point: each channel's values on this batch ([rows, C, positions]). */
+static void channel_stats(layer_state *s, const float *x, const float *y, size_t rows)
+{
+    const size_t C = s->channels, P = s->positions;
+    for (size_t c = 0; c < C; c++) {
+        double in_sum = 0, sum = 0, sum_sq = 0;
+        size_t zeros = 0;
+        for (size_t r = 0; r < rows; r++) {
+            const float *xr = x + (r * C + c) * P, *yr = y + (r * C + c) * P;
+            double a, b;
+            sums(yr, P, &a, &b);
+            sum += a;
+            sum_sq += b;
+            sums(xr, P, &a, &b);
+            in_sum += a;
+            for (size_t i = 0; i < P; i++)
+                zeros += yr[i] == 0.0f;
+        }
+        double n = (double)(rows * P), mean = sum / n, var = sum_sq / n - mean * mean;
+        al_probe_channel *ch = &s->pending[c];
+        ch->max_abs_deriv = s->max_abs[c];
+        ch->sparsity = (double)zeros / n;
+        ch->in_mean = in_sum / n;
+        ch->out_mean = mean;
+        ch->out_std = sqrt(var > 0 ? var : 0);
+        ch->kink_hits = s->channel_kinks[c];
+        s->channel_kinks[c] = 0;
+    }
+}
+
 /* At a probe point: the derivative's distribution on this batch. */
 static void derivative_stats(const al_probe *p, al_probe_record *r, const float *d, size_t n, int saturating)
 {
@@ -263,15 +358,15 @@ static void derivative_stats(const al_probe *p, al_probe_record *r, const float 
     r->saturation = saturating ? (double)small / (double)n : NAN;
 }
 
-static void unit_fractions(const layer_state *s, size_t units, al_probe_record *r)
+static void unit_fractions(const layer_state *s, al_probe_record *r)
 {
     size_t dead = 0, near = 0;
-    for (size_t c = 0; c < units; c++) {
+    for (size_t c = 0; c < s->channels; c++) {
         dead += s->max_abs[c] == 0.0f;
         near += s->max_abs[c] < (float)AL_PROBE_SMALL;
     }
-    r->dead = (double)dead / (double)units;
-    r->near_dead = (double)near / (double)units;
+    r->dead = (double)dead / (double)s->channels;
+    r->near_dead = (double)near / (double)s->channels;
 }
 
 al_status al_probe_after_backward(al_probe *p, const al_net *net, long step, long epoch, int epoch_end,
@@ -288,11 +383,16 @@ al_status al_probe_after_backward(al_probe *p, const al_net *net, long step, lon
         const float *x = al_net_layer_input(net, i), *y = al_net_layer_output(net, i);
         al_probe_record *r = &p->current[i];
         if (info.kind == AL_LAYER_ACTIVATION) {
-            al_status st = ensure_scratch(p, n, err);
+            al_status st = ensure_layer(s, &info, err);
+            if (st == AL_OK)
+                st = ensure_scratch(p, n, err);
             if (st != AL_OK)
                 return st;
             al_net_activation_derivative(net, i, p->ones, p->deriv);
-            accumulate(s, x, p->deriv, rows, units);
+            if (s->positions > 1)
+                accumulate_channels(s, x, p->deriv, rows);
+            else
+                accumulate(s, x, p->deriv, rows, units);
         }
         if (!point)
             continue;
@@ -304,6 +404,7 @@ al_status al_probe_after_backward(al_probe *p, const al_net *net, long step, lon
         r->kind = info.kind;
         r->units = units;
         r->rows = rows;
+        layout(&info, &r->channels, &r->positions);
         moments(x, rows * info.in_features, &r->in_mean, &r->in_std);
         moments(y, n, &r->out_mean, &r->out_std);
         size_t zeros = 0;
@@ -314,7 +415,11 @@ al_status al_probe_after_backward(al_probe *p, const al_net *net, long step, lon
         r->dead = r->near_dead = r->deriv_zero = r->deriv_one = r->deriv_mean = r->saturation = NAN;
         r->slope_min = r->slope_mean = r->slope_max = NAN;
         if (info.kind == AL_LAYER_ACTIVATION) {
-            unit_fractions(s, units, r);
+            unit_fractions(s, r);
+            if (s->positions > 1) {
+                channel_stats(s, x, y, rows);
+                r->has_channels = 1;
+            }
             derivative_stats(p, r, p->deriv, n, al_act_info_of(info.act->id)->saturating);
             r->kinks = s->kinks;
             r->kink_hits = s->kink_hits;
@@ -368,8 +473,25 @@ static void slope_stats(const al_param_ref *w, al_probe_record *r)
     r->slope_mean = w->count ? sum / (double)w->count : NAN;
 }
 
-static al_status store(al_probe *p, const al_probe_record *r, al_error *err)
+/* Keeps r (and its per-channel values, from its layer's pending ones). */
+static al_status store(al_probe *p, al_probe_record *r, const layer_state *s, al_error *err)
 {
+    if (r->has_channels) {
+        if (p->n_channels + s->channels > p->cap_channels) {
+            size_t cap = p->cap_channels ? 2 * p->cap_channels : 256;
+            while (cap < p->n_channels + s->channels)
+                cap *= 2;
+            al_probe_channel *grown = realloc(p->channel_store, cap * sizeof *grown);
+            if (!grown)
+                return al_error_set(err, AL_ERR_NOMEM, "out of memory keeping probe records (%zu channels)",
+                                    cap);
+            p->channel_store = grown;
+            p->cap_channels = cap;
+        }
+        r->channel_first = p->n_channels;
+        memcpy(p->channel_store + p->n_channels, s->pending, s->channels * sizeof *s->pending);
+        p->n_channels += s->channels;
+    }
     if (p->n_records == p->cap_records) {
         size_t cap = p->cap_records ? 2 * p->cap_records : 64;
         al_probe_record *grown = realloc(p->records, cap * sizeof *grown);
@@ -402,14 +524,14 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
         al_layer_info info = al_net_layer(net, i);
         if (info.kind == AL_LAYER_ACTIVATION && al_act_info_of(info.act->id)->learnable && s->n_params == 1)
             slope_stats(&params[s->param_index[0]], r);
-        al_status st = store(p, r, err);
+        al_status st = store(p, r, s, err);
         if (st == AL_OK && r->epoch_end) {
             s->last_epoch_record = (long)p->n_records - 1;
             if (s->max_abs)
-                memset(s->max_abs, 0, r->units * sizeof(float));
+                memset(s->max_abs, 0, s->channels * sizeof(float));
         }
         if (st == AL_OK && p->log)
-            st = al_probe_record_json(r, info.module, &lines, err);
+            st = al_probe_record_json(r, al_probe_channels(p, r), info.module, &lines, err);
         if (st != AL_OK) {
             al_buf_free(&lines);
             return st;
@@ -427,6 +549,11 @@ const al_probe_record *al_probe_records(const al_probe *p, size_t *count)
 {
     *count = p->n_records;
     return p->records;
+}
+
+const al_probe_channel *al_probe_channels(const al_probe *p, const al_probe_record *r)
+{
+    return r->has_channels ? p->channel_store + r->channel_first : NULL;
 }
 
 const al_probe_record *al_probe_last_epoch(const al_probe *p, int layer)

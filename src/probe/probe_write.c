@@ -29,7 +29,35 @@ static void add_reals(al_json *rec, const al_probe_record *r, const field *field
     }
 }
 
-al_status al_probe_record_json(const al_probe_record *r, const char *module, al_buf *out, al_error *err)
+/* The per-channel values as arrays under one object, one array per field. */
+static void add_channels(al_json *rec, const al_probe_record *r, const al_probe_channel *ch)
+{
+    static const struct {
+        const char *key;
+        size_t offset;
+    } reals[] = {{"max_abs_deriv", offsetof(al_probe_channel, max_abs_deriv)},
+                 {"sparsity", offsetof(al_probe_channel, sparsity)},
+                 {"in_mean", offsetof(al_probe_channel, in_mean)},
+                 {"out_mean", offsetof(al_probe_channel, out_mean)},
+                 {"out_std", offsetof(al_probe_channel, out_std)}};
+    struct json_t *obj = al_json_add_object(rec, NULL, "per_channel");
+    for (size_t f = 0; f < sizeof reals / sizeof reals[0]; f++) {
+        struct json_t *values = al_json_add_array(rec, obj, reals[f].key);
+        for (size_t c = 0; c < r->channels; c++) {
+            double v;
+            memcpy(&v, (const char *)&ch[c] + reals[f].offset, sizeof v);
+            al_json_add_real(rec, values, NULL, v);
+        }
+    }
+    if (r->kinks > 0) {
+        struct json_t *hits = al_json_add_array(rec, obj, "kink_hits");
+        for (size_t c = 0; c < r->channels; c++)
+            al_json_add_int(rec, hits, NULL, (long long)ch[c].kink_hits);
+    }
+}
+
+al_status al_probe_record_json(const al_probe_record *r, const al_probe_channel *channels, const char *module,
+                               al_buf *out, al_error *err)
 {
     al_json rec;
     al_json_begin(&rec);
@@ -41,6 +69,8 @@ al_status al_probe_record_json(const al_probe_record *r, const char *module, al_
     al_json_add_string(&rec, NULL, "kind", al_layer_kind_name(r->kind));
     al_json_add_int(&rec, NULL, "units", (long long)r->units);
     al_json_add_int(&rec, NULL, "rows", (long long)r->rows);
+    al_json_add_int(&rec, NULL, "channels", (long long)r->channels);
+    al_json_add_int(&rec, NULL, "positions", (long long)r->positions);
     add_reals(&rec, r, EVERY_LAYER, sizeof EVERY_LAYER / sizeof EVERY_LAYER[0]);
     if (r->kind == AL_LAYER_ACTIVATION) {
         add_reals(&rec, r, ACTIVATION, sizeof ACTIVATION / sizeof ACTIVATION[0]);
@@ -59,6 +89,8 @@ al_status al_probe_record_json(const al_probe_record *r, const char *module, al_
         al_json_add_int(&rec, hist, "below", (long long)r->hist_below);
         al_json_add_int(&rec, hist, "above", (long long)r->hist_above);
         al_json_add_int(&rec, hist, "nan", (long long)r->hist_nan);
+        if (channels)
+            add_channels(&rec, r, channels);
     }
     if (r->n_params > 0) {
         struct json_t *params = al_json_add_array(&rec, NULL, "params");
