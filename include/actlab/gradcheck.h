@@ -2,7 +2,8 @@
  * compared with central differences, for sampled entries of every parameter
  * tensor and of the input. Entries whose +-eps window makes some
  * pre-activation cross a kink are counted apart: there the numeric derivative
- * averages the two one-sided slopes, so a large difference is expected. */
+ * averages the two one-sided slopes, so a large difference is expected; a
+ * max pool changing its choice counts the same way. */
 #ifndef ACTLAB_GRADCHECK_H
 #define ACTLAB_GRADCHECK_H
 
@@ -63,7 +64,10 @@ typedef struct al_gradcheck_report {
  * L = sum(output * r), r a fixed N(0, 1) matrix drawn from options->seed: a
  * linear loss makes every output's gradient non-zero and exactly known, so
  * the check exercises the net alone. The net is not modified. Fails with
- * AL_ERR_INVALID (and what to change) on layers random in training mode. */
+ * AL_ERR_INVALID (and what to change) on layers random in training mode,
+ * AL_ERR_SHAPE while the net's input shape is unknown (a Conv2d first, not
+ * yet fitted). A max pool whose choice of position moves with +-eps counts
+ * as a kink straddle. */
 al_status al_gradcheck(const al_net *net, const float *x, size_t batch,
                        const al_gradcheck_options *options, al_gradcheck_report *out,
                        al_error *err);

@@ -12,33 +12,11 @@
 #include <string.h>
 
 #include "actlab/rng.h"
+#include "probe/gradcheck_mirror.h"
 
 /* Scale applied by the perturb_analytic test hook: far above the tolerance,
  * small enough to look like a real slip in a derivative. */
 #define PERTURB_SCALE 1.001
-
-typedef struct mlayer {
-    al_layer_info info;
-    size_t in, out;
-    double *w, *b, *dw, *db;  /* Linear [out, in] + [out]; PReLU [n]; BatchNorm [C] + [C] */
-    size_t nw, nb;
-    double *running_mean, *running_var;
-    double bn_eps;
-    int n_kinks;
-    double kinks[AL_ACT_MAX_KINKS];
-} mlayer;
-
-typedef struct mirror {
-    int n;
-    mlayer *l;
-    size_t batch;
-    int training;
-    double **act;          /* act[i]: input of layer i for the unperturbed pass; act[n]: output */
-    double **plus, **minus; /* the same for the +eps and -eps passes */
-    double *r;             /* loss weights [batch, out] */
-    double *g0, *g1;       /* backward ping-pong, [batch, widest] */
-    double *dx;            /* dLoss/dinput */
-} mirror;
 
 al_gradcheck_options al_gradcheck_options_default(void)
 {
@@ -101,7 +79,7 @@ static al_status copy_tensor(const al_param_ref *p, double **value, double **gra
 
 static al_status refuse_random(const mlayer *l, al_error *err)
 {
-    if (l->info.kind == AL_LAYER_DROPOUT) {
+    if (l->info.kind == AL_LAYER_DROPOUT || l->info.kind == AL_LAYER_DROPOUT2D) {
         if (l->info.dropout_p > 0)
             return al_error_set(err, AL_ERR_INVALID,
                                 "%s (module %d) is random in training mode: gradcheck needs a "
@@ -141,7 +119,7 @@ static al_status mirror_build(mirror *m, const al_net *net, size_t batch, int tr
             if (st != AL_OK)
                 return st;
         }
-        if (l->info.kind == AL_LAYER_BATCHNORM) {
+        if (l->info.kind == AL_LAYER_BATCHNORM || l->info.kind == AL_LAYER_BATCHNORM2D) {
             l->bn_eps = l->info.eps;
             if (training && batch < 2)
                 return al_error_set(err, AL_ERR_INVALID,
@@ -200,152 +178,16 @@ static al_status mirror_build(mirror *m, const al_net *net, size_t batch, int tr
     return AL_OK;
 }
 
-/* The slope argument of al_act_eval_f64 for column `col`: the learned weight
- * (PReLU's: one shared or one per channel = dimension 1); NaN elsewhere,
- * which asks RReLU for its eval-mode mean slope. */
-static double act_slope(const mlayer *l, size_t col)
-{
-    if (al_act_info_of(l->info.act->id)->learnable && l->w)
-        return l->nw == 1 ? l->w[0] : l->w[col];
-    return NAN;
-}
-
-/* Per-feature mean and 1/sqrt(var + eps): batch statistics (biased variance,
- * as PyTorch normalises with) in training, running statistics in eval. */
-static void bn_stats(const mirror *m, const mlayer *l, const double *x, size_t c, double *mean,
-                     double *inv_std)
-{
-    const size_t n = m->batch, w = l->out;
-    double mu, var;
-    if (m->training || !l->running_mean) {
-        double s = 0, ss = 0;
-        for (size_t r = 0; r < n; r++)
-            s += x[r * w + c];
-        mu = s / (double)n;
-        for (size_t r = 0; r < n; r++)
-            ss += (x[r * w + c] - mu) * (x[r * w + c] - mu);
-        var = ss / (double)n;
-    } else {
-        mu = l->running_mean[c];
-        var = l->running_var[c];
-    }
-    *mean = mu;
-    *inv_std = 1.0 / sqrt(var + l->bn_eps);
-}
-
-static void layer_forward(const mirror *m, const mlayer *l, const double *x, double *y)
-{
-    const size_t n = m->batch;
-    switch (l->info.kind) {
-    case AL_LAYER_LINEAR:
-        for (size_t r = 0; r < n; r++)
-            for (size_t o = 0; o < l->out; o++) {
-                double s = l->b ? l->b[o] : 0.0;
-                const double *wr = l->w + o * l->in, *xr = x + r * l->in;
-                for (size_t i = 0; i < l->in; i++)
-                    s += wr[i] * xr[i];
-                y[r * l->out + o] = s;
-            }
-        break;
-    case AL_LAYER_ACTIVATION:
-        for (size_t r = 0; r < n; r++)
-            for (size_t c = 0; c < l->out; c++) {
-                double d;
-                al_act_eval_f64(l->info.act, x[r * l->out + c], act_slope(l, c), &y[r * l->out + c], &d);
-            }
-        break;
-    case AL_LAYER_BATCHNORM:
-        for (size_t c = 0; c < l->out; c++) {
-            double mean, inv_std;
-            bn_stats(m, l, x, c, &mean, &inv_std);
-            double g = l->w ? l->w[c] : 1.0, b = l->b ? l->b[c] : 0.0;
-            for (size_t r = 0; r < n; r++)
-                y[r * l->out + c] = (x[r * l->out + c] - mean) * inv_std * g + b;
-        }
-        break;
-    default: /* Flatten, Identity, and Dropout when deterministic (eval or p = 0) */
-        memcpy(y, x, n * l->out * sizeof *y);
-        break;
-    }
-}
-
 /* Runs layers start.. on set[start]; returns the loss sum(output * r). */
 static double forward_from(const mirror *m, int start, double **set)
 {
     for (int i = start; i < m->n; i++)
-        layer_forward(m, &m->l[i], set[i], set[i + 1]);
+        al_mirror_forward(m, &m->l[i], set[i], set[i + 1]);
     double loss = 0;
     const double *y = set[m->n];
     for (size_t k = 0; k < m->batch * m->l[m->n - 1].out; k++)
         loss += y[k] * m->r[k];
     return loss;
-}
-
-/* dy -> dx for one layer, adding the parameter gradients. */
-static void layer_backward(const mirror *m, mlayer *l, const double *x, const double *dy, double *dx)
-{
-    const size_t n = m->batch;
-    switch (l->info.kind) {
-    case AL_LAYER_LINEAR:
-        memset(dx, 0, n * l->in * sizeof *dx);
-        for (size_t r = 0; r < n; r++)
-            for (size_t o = 0; o < l->out; o++) {
-                double g = dy[r * l->out + o];
-                if (l->db)
-                    l->db[o] += g;
-                for (size_t i = 0; i < l->in; i++) {
-                    l->dw[o * l->in + i] += g * x[r * l->in + i];
-                    dx[r * l->in + i] += g * l->w[o * l->in + i];
-                }
-            }
-        break;
-    case AL_LAYER_ACTIVATION:
-        for (size_t r = 0; r < n; r++)
-            for (size_t c = 0; c < l->out; c++) {
-                size_t k = r * l->out + c;
-                double y, d;
-                al_act_eval_f64(l->info.act, x[k], act_slope(l, c), &y, &d);
-                dx[k] = dy[k] * d;
-                if (al_act_info_of(l->info.act->id)->learnable && l->dw) {
-                    /* y is linear in the slope, so dy/dslope = y(slope=1) - y(slope=0),
-                     * taken from the table rather than a second copy of PReLU's formula */
-                    double y1, y0;
-                    al_act_eval_f64(l->info.act, x[k], 1.0, &y1, &d);
-                    al_act_eval_f64(l->info.act, x[k], 0.0, &y0, &d);
-                    l->dw[l->nw == 1 ? 0 : c] += dy[k] * (y1 - y0);
-                }
-            }
-        break;
-    case AL_LAYER_BATCHNORM:
-        for (size_t c = 0; c < l->out; c++) {
-            double mean, inv_std, sum_dy = 0, sum_dy_xh = 0;
-            bn_stats(m, l, x, c, &mean, &inv_std);
-            for (size_t r = 0; r < n; r++) {
-                double xh = (x[r * l->out + c] - mean) * inv_std;
-                sum_dy += dy[r * l->out + c];
-                sum_dy_xh += dy[r * l->out + c] * xh;
-            }
-            if (l->dw)
-                l->dw[c] += sum_dy_xh;
-            if (l->db)
-                l->db[c] += sum_dy;
-            double g = l->w ? l->w[c] : 1.0;
-            for (size_t r = 0; r < n; r++) {
-                size_t k = r * l->out + c;
-                if (m->training) {
-                    /* batch statistics depend on every row: the full BatchNorm backward */
-                    double xh = (x[k] - mean) * inv_std;
-                    dx[k] = g * inv_std * (dy[k] - sum_dy / (double)n - xh * sum_dy_xh / (double)n);
-                } else {
-                    dx[k] = dy[k] * g * inv_std;
-                }
-            }
-        }
-        break;
-    default:
-        memcpy(dx, dy, n * l->out * sizeof *dx);
-        break;
-    }
 }
 
 static void mirror_backward(mirror *m)
@@ -354,7 +196,7 @@ static void mirror_backward(mirror *m)
     memcpy(m->g0, m->r, m->batch * out * sizeof *m->g0); /* dL/dy = r for L = sum(y * r) */
     double *dy = m->g0, *dx = m->g1;
     for (int i = m->n - 1; i >= 0; i--) {
-        layer_backward(m, &m->l[i], m->act[i], dy, dx);
+        al_mirror_backward(m, &m->l[i], m->act[i], dy, dx);
         double *t = dy;
         dy = dx;
         dx = t;
@@ -363,24 +205,14 @@ static void mirror_backward(mirror *m)
 }
 
 /* 1 when some kinked activation's input lies on different sides of (or on)
- * a kink in the +eps and -eps passes: there the difference quotient mixes the
- * two one-sided slopes. Layers before `start` see the same input in both. */
+ * a kink in the +eps and -eps passes, or a max pool picks another position:
+ * there the difference quotient mixes the two one-sided slopes. Layers
+ * before `start` see the same input in both. */
 static int straddles_kink(const mirror *m, int start)
 {
-    for (int i = start; i < m->n; i++) {
-        const mlayer *l = &m->l[i];
-        if (l->info.kind != AL_LAYER_ACTIVATION || l->n_kinks == 0)
-            continue;
-        const double *a = m->plus[i], *b = m->minus[i];
-        for (size_t k = 0; k < m->batch * l->in; k++) {
-            if (a[k] == b[k])
-                continue; /* this entry does not move the value: its slope is not involved */
-            double lo = a[k] < b[k] ? a[k] : b[k], hi = a[k] < b[k] ? b[k] : a[k];
-            for (int j = 0; j < l->n_kinks; j++)
-                if (lo <= l->kinks[j] && l->kinks[j] <= hi)
-                    return 1;
-        }
-    }
+    for (int i = start; i < m->n; i++)
+        if (al_mirror_switches(m, &m->l[i], m->plus[i], m->minus[i]))
+            return 1;
     return 0;
 }
 
@@ -444,6 +276,10 @@ al_status al_gradcheck(const al_net *net, const float *x, size_t batch,
     al_gradcheck_options o = options ? *options : al_gradcheck_options_default();
     if (batch == 0 || !x)
         return al_error_set(err, AL_ERR_INVALID, "gradcheck needs a batch of at least one row");
+    if (al_net_in_features(net) == 0)
+        return al_error_set(err, AL_ERR_SHAPE, "gradcheck needs the model's input shape: %s takes images of "
+                            "a size the model does not fix (give it with al_net_fit_input)",
+                            al_net_layer(net, 0).module);
     if (!(o.eps > 0) || o.samples == 0 || !(o.abs_tol >= 0) || !(o.rel_tol >= 0))
         return al_error_set(err, AL_ERR_INVALID,
                             "gradcheck options: eps must be > 0, samples >= 1, tolerances >= 0");
