@@ -19,8 +19,9 @@ same ROWS images from the dataset itself (u8 / 255 in double, rounded to
 float32, as actlab's IDX loader does).
 
 actlab leaves PReLU slopes and BatchNorm weight and bias out of weight decay
-by default, so torch gets two parameter groups: Linear weights and biases
-with the case's weight_decay, everything else with weight_decay 0. Every
+by default, so torch gets two parameter groups: Linear and Conv2d weights and
+biases with the case's weight_decay, everything else with weight_decay 0.
+Models that start with a Conv2d see the images as [N, 1, 28, 28]. Every
 optimizer runs with foreach=False (the single-tensor code actlab follows).
 
 cases.txt, one case a line, fields separated by tabs:
@@ -44,6 +45,10 @@ STEPS, BATCH, ROWS = 20, 32, 256
 HIDDEN = 16  # 784 -> 16 -> 10 keeps all sixteen files under 1 MB together
 
 MLP = f"Linear(784, {HIDDEN}), {{act}}, Linear({HIDDEN}, 10)"
+# images [1, 28, 28] -> [4, 14, 14] -> [4, 7, 7] -> [8, 7, 7] -> [8, 3, 3]; no bias
+# before BatchNorm (its gradient is float noise, which Adam would amplify)
+CNN = ("Conv2d(1, 4, 3, stride=2, padding=1, bias=False), BatchNorm2d(4), PReLU(num_parameters=4), "
+       "MaxPool2d(2), Conv2d(4, 8, 3, padding=1), ELU(), MaxPool2d(2), Flatten(), Linear(72, 10)")
 
 # name, seed, spec, optimizer kind, optimizer options (torch names)
 CASES = [
@@ -59,6 +64,8 @@ CASES = [
      f"Linear(784, {HIDDEN}), BatchNorm1d({HIDDEN}), ReLU(), Linear({HIDDEN}, 10)", "sgd",
      dict(lr=0.1, momentum=0.9)),
     ("adamw_silu", 8, MLP.format(act="SiLU()"), "adamw", dict(lr=1e-3, weight_decay=0.01)),
+    ("sgd_momentum_cnn", 9, CNN, "sgd", dict(lr=0.05, momentum=0.9, weight_decay=1e-4)),
+    ("adam_cnn", 10, CNN, "adam", dict(lr=1e-3)),
 ]
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
@@ -71,7 +78,8 @@ KIND_FIELDS = {
 }
 
 SPEC_MODULES = {name: getattr(nn, name) for name in
-                ["Linear", "BatchNorm1d", "ReLU", "Tanh", "ELU", "GELU", "PReLU", "SiLU"]}
+                ["Linear", "BatchNorm1d", "ReLU", "Tanh", "ELU", "GELU", "PReLU", "SiLU", "Conv2d", "BatchNorm2d",
+                 "MaxPool2d", "Flatten"]}
 
 
 def build(spec):
@@ -97,7 +105,7 @@ def load_data(data_dir):
 def make_optimizer(model, kind, options):
     decay, no_decay = [], []
     for module in model:
-        target = decay if isinstance(module, nn.Linear) else no_decay
+        target = decay if isinstance(module, (nn.Linear, nn.Conv2d)) else no_decay
         target.extend(module.parameters())
     groups = [dict(params=decay)]
     if no_decay:
@@ -121,6 +129,8 @@ def optimizer_text(kind, options):
 def run_case(out_dir, x, y, name, seed, spec, kind, options):
     torch.manual_seed(seed)
     model = build(spec)
+    if isinstance(model[0], nn.Conv2d):
+        x = x.view(-1, 1, 28, 28)  # the images' own shape, as actlab reads them
     save(os.path.join(out_dir, f"{name}.init.safetensors"), model.state_dict())
     opt = make_optimizer(model, kind, options)
     loss_fn = nn.CrossEntropyLoss()
