@@ -92,11 +92,17 @@ al_status al_layer_need_image(const al_layer *l, const al_shape *in, size_t chan
     return AL_OK;
 }
 
-/* Layers that fix their input width from their own arguments (l->in). */
+/* Layers that fix their input width from their own arguments (l->in). The
+ * data may come in any shape of that many values (rows are flat in memory);
+ * after another layer the input must be [features]: PyTorch would apply a
+ * Linear to the last dimension of [C, H, W], so a Flatten() has to say it. */
 static al_status fixed_input(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
                              al_error *err)
 {
     char text[96];
+    if (in && l->index > 0 && in->rank > 1)
+        return al_layer_shape_error(l, spec, m, err, "takes [features], but the layer before it produces %s: "
+                                    "put Flatten() before it", al_shape_str(in, text, sizeof text));
     if (in && al_shape_known(in) && al_shape_size(in) != l->in)
         return al_layer_shape_error(l, spec, m, err, "takes %zu input features, but %s %zu (%s)", l->in,
                                     l->index ? "the layer before it produces" : "the input has",

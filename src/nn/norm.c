@@ -30,6 +30,10 @@ static al_status batchnorm1d_shape(al_layer *l, const al_shape *in, const al_spe
                                    al_error *err)
 {
     char text[96];
+    if (in && l->index > 0 && in->rank > 1)
+        return al_layer_shape_error(l, spec, m, err, "takes [features], but the layer before it produces %s: "
+                                    "use BatchNorm2d(%zu) on images, or Flatten() first",
+                                    al_shape_str(in, text, sizeof text), in->dim[0]);
     if (in && al_shape_known(in) && al_shape_size(in) != l->channels)
         return al_layer_shape_error(l, spec, m, err, "takes %zu input features, but %s %zu (%s)", l->channels,
                                     l->index ? "the layer before it produces" : "the input has",
