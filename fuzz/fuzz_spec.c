@@ -18,18 +18,22 @@
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
 /* An upper bound on the floats a net from spec allocates: for each module,
- * the product of its integer arguments (sizes are integers), weights and
- * their gradients. */
+ * the product of its integer arguments and tuple items (sizes are integers),
+ * weights and their gradients. */
 static int spec_is_small(const al_spec *spec)
 {
     double floats = 0;
     for (int i = 0; i < spec->n_modules; i++) {
         const al_spec_module *m = &spec->modules[i];
         double product = 1;
-        for (int k = 0; k < m->n_args; k++)
+        for (int k = 0; k < m->n_args; k++) {
             if (m->args[k].type == AL_SPEC_NUMBER && m->args[k].is_integer &&
                 fabs(m->args[k].number) > 1)
                 product *= fabs(m->args[k].number);
+            for (int j = 0; m->args[k].type == AL_SPEC_TUPLE && j < m->args[k].n_items; j++)
+                if (fabs(m->args[k].items[j]) > 1) /* a kernel's (h, w) */
+                    product *= fabs(m->args[k].items[j]);
+        }
         floats += 4 * product;
     }
     return floats <= SPEC_MAX_FLOATS;

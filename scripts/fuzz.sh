@@ -67,7 +67,7 @@ pkg_libs=($(pkg-config --libs jansson openblas))
 cflags=(-std=c11 -g -O1 -fno-math-errno -w
         -D_POSIX_C_SOURCE=200809L -DAL_HAVE_AVX2=1 -DAL_HAVE_AVX512=1
         -Iinclude -Isrc -Ifuzz -I"$out/include" "${pkg_cflags[@]}" "${sanitize[@]}")
-libs=("${pkg_libs[@]}" -lsleef -lz -lm "$gomp_lib")
+libs=("${pkg_libs[@]}" -ldnnl -lsleef -lz -lm "$gomp_lib")
 
 # objects are rebuilt when their source, any header or the flags changed
 stamp="$out/obj/flags"

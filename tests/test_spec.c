@@ -447,8 +447,42 @@ static void test_errors(void)
     CHECK(al_spec_parse("ReLU(", &s, NULL) == AL_ERR_PARSE && s == NULL, "NULL err is fine");
 }
 
+/* Tuples: kernel_size=(5, 5) as PyTorch prints it, lists, a one-tuple,
+ * and a parenthesised number that is just a number. */
+static void test_tuples(void)
+{
+    al_spec *s = parse_ok("Conv2d(1, 32, kernel_size=(5, 5), stride=[2, 1], padding=( 1 , 2 ,), d=(3,), e=(4))");
+    if (!s)
+        return;
+    const al_spec_arg *a = s->modules[0].args;
+    CHECK(s->modules[0].n_args == 7, "7 arguments, got %d", s->modules[0].n_args);
+    CHECK(a[2].type == AL_SPEC_TUPLE && a[2].n_items == 2 && a[2].items[0] == 5 && a[2].items[1] == 5 &&
+              a[2].items_integer, "kernel_size=(5, 5)");
+    CHECK(a[3].type == AL_SPEC_TUPLE && a[3].n_items == 2 && a[3].items[0] == 2 && a[3].items[1] == 1,
+          "stride=[2, 1]");
+    CHECK(a[4].type == AL_SPEC_TUPLE && a[4].n_items == 2 && a[4].items[1] == 2, "a trailing comma");
+    CHECK(a[5].type == AL_SPEC_TUPLE && a[5].n_items == 1 && a[5].items[0] == 3, "(3,) is a tuple of one");
+    check_number(&a[6], 4, 1, "(4) is the number 4");
+    CHECK(a[2].line == 1 && a[2].column == 27, "the tuple starts at its '(': column %d", a[2].column);
+    al_spec_free(s);
+    s = parse_ok("Unflatten(1, (1, 28.5, -2, 1e3))");
+    if (s) {
+        a = s->modules[0].args;
+        CHECK(a[1].type == AL_SPEC_TUPLE && a[1].n_items == 4 && !a[1].items_integer && a[1].items[3] == 1000,
+              "four numbers, not all integers");
+        al_spec_free(s);
+    }
+    expect_error_at("Conv2d(1, 2, ())", 1, 14, "an empty tuple");
+    expect_error_at("Conv2d(1, 2, (1, 2, 3, 4, 5))", 1, 14, "at most 4 numbers");
+    expect_error_at("Conv2d(1, 2, (1 2))", 1, 17, "',' or ')' in the tuple");
+    expect_error_at("Conv2d(1, 2, [1, 'a'])", 1, 18, "a number or ']' in the list");
+    expect_error_at("Conv2d(1, 2, (1, 2)", 1, 20, "')' or ',' after argument 3 of Conv2d");
+}
+
 int main(void)
 {
+    CHECK_SECTION("tuples");
+    test_tuples();
     CHECK_SECTION("the example MLP");
     test_mlp();
     CHECK_SECTION("multi-line specs and comments");

@@ -169,23 +169,42 @@ static plane_geometry geometry(const al_layer *l)
     return g;
 }
 
+/* max_plane's 2x2 stride-2 window, branch-free so that the compiler
+ * vectorises it: the running maximum takes a value that is larger or NaN,
+ * as the general loop does, in the same order. */
+static void max_plane_2x2(const plane_geometry *g, const float *x, float *y, int32_t *arg)
+{
+    for (long oh = 0; oh < g->oh; oh++) {
+        const float *r0 = x + 2 * oh * g->iw, *r1 = r0 + g->iw;
+        float *yr = y + oh * g->ow;
+        int32_t *ar = arg + oh * g->ow, top = (int32_t)(2 * oh * g->iw), bottom = top + (int32_t)g->iw;
+        for (long ow = 0; ow < g->ow; ow++) {
+            float m = r0[2 * ow], v;
+            int32_t at = top + (int32_t)(2 * ow), t;
+            v = r0[2 * ow + 1];
+            t = v > m || v != v;
+            m = t ? v : m;
+            at = t ? top + (int32_t)(2 * ow + 1) : at;
+            v = r1[2 * ow];
+            t = v > m || v != v;
+            m = t ? v : m;
+            at = t ? bottom + (int32_t)(2 * ow) : at;
+            v = r1[2 * ow + 1];
+            t = v > m || v != v;
+            m = t ? v : m;
+            at = t ? bottom + (int32_t)(2 * ow + 1) : at;
+            yr[ow] = m;
+            ar[ow] = at;
+        }
+    }
+}
+
 /* One plane of a max pool: y and the argmax of each output. */
 static void max_plane(const plane_geometry *g, const float *x, float *y, int32_t *arg)
 {
     if (g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->dh == 1 &&
         g->dw == 1) {
-        for (long oh = 0; oh < g->oh; oh++) {
-            const float *r0 = x + 2 * oh * g->iw, *r1 = r0 + g->iw;
-            for (long ow = 0; ow < g->ow; ow++) {
-                float v[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
-                int best = 0;
-                for (int k = 1; k < 4; k++)
-                    if (v[k] > v[best] || isnan(v[k]))
-                        best = k;
-                y[oh * g->ow + ow] = v[best];
-                arg[oh * g->ow + ow] = (int32_t)((2 * oh + (best >> 1)) * g->iw + 2 * ow + (best & 1));
-            }
-        }
+        max_plane_2x2(g, x, y, arg);
         return;
     }
     for (long oh = 0; oh < g->oh; oh++) {

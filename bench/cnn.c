@@ -1,0 +1,150 @@
+/* CNN throughput: Conv2d(1,32,5,padding=2), ReLU(), MaxPool2d(2),
+ * Conv2d(32,64,5,padding=2), ReLU(), MaxPool2d(2), Flatten(),
+ * Linear(3136,1024), ReLU(), Linear(1024,10) on Fashion-MNIST at batch 64:
+ * training samples/s (shuffled, SGD lr 0.01 momentum 0.9, through al_train)
+ * and inference samples/s (eval-mode forward passes over the test set), one
+ * thread count per process so that the peak RSS is that run's.
+ * bench/run.sh runs it for 1 and 2 threads beside PyTorch (bench/torch_cnn.py,
+ * the same model, data and recipe) and prints the ratios. Targets (issue 15):
+ * training >= 1.2x PyTorch, inference >= 1.3x, peak RSS <= 1/2. */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "base/blas_env.h"
+
+#include "actlab/actlab.h"
+
+#define SPEC                                                                                            \
+    "Conv2d(1, 32, 5, padding=2), ReLU(), MaxPool2d(2), Conv2d(32, 64, 5, padding=2), ReLU(), "         \
+    "MaxPool2d(2), Flatten(), Linear(3136, 1024), ReLU(), Linear(1024, 10)"
+#define BATCH 64
+
+void openblas_set_num_threads(int threads);
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct timing {
+    long warmup, total;
+    double t_start, t_end, samples;
+    double loss, accuracy;
+} timing;
+
+static void on_step(const al_train_progress *p, void *context)
+{
+    timing *tm = context;
+    if (p->epoch_end)
+        return;
+    if (p->step == tm->warmup)
+        tm->t_start = now();
+    if (p->step > tm->warmup)
+        tm->samples += BATCH;
+    if (p->step == tm->total)
+        tm->t_end = now();
+    tm->loss = p->loss;
+    tm->accuracy = p->accuracy;
+}
+
+static void usage_exit(void)
+{
+    fprintf(stderr, "usage: bench_cnn [--threads T] [--steps N] [--warmup W] [--infer-passes P] [--data DIR]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    al_prefer_avx512_blas(argv); /* Linear's products go through OpenBLAS */
+    int threads = 1, passes = 2;
+    long steps = 300, warmup = 10;
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 >= argc)
+            usage_exit();
+        if (strcmp(argv[i], "--threads") == 0)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--steps") == 0)
+            steps = atol(argv[++i]);
+        else if (strcmp(argv[i], "--warmup") == 0)
+            warmup = atol(argv[++i]);
+        else if (strcmp(argv[i], "--infer-passes") == 0)
+            passes = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--data") == 0)
+            dir = argv[++i];
+        else
+            usage_exit();
+    }
+    if (threads < 1 || steps < 1 || warmup < 1 || passes < 1)
+        usage_exit();
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+
+    al_error err = {0};
+    al_dataset *train = NULL, *test = NULL;
+    al_net *net = NULL;
+    if (al_dataset_load_fashion_mnist(dir, AL_DATA_TRAIN, &train, &err) != AL_OK ||
+        al_dataset_load_fashion_mnist(dir, AL_DATA_TEST, &test, &err) != AL_OK) {
+        fprintf(stderr, "bench_cnn: %s\n", err.message);
+        return 1;
+    }
+    al_net_options no = al_net_options_default();
+    no.threads = threads;
+    if (al_net_create(SPEC, &no, &net, &err) != AL_OK) {
+        fprintf(stderr, "bench_cnn: %s\n", err.message);
+        return 1;
+    }
+    al_train_options o = al_train_options_default();
+    o.batch = BATCH;
+    o.steps = warmup + steps;
+    o.shuffle = 1;
+    o.optim.lr = 0.01;
+    o.optim.momentum = 0.9;
+    timing tm = {warmup, warmup + steps, 0, 0, 0, 0, 0};
+    if (al_train(net, train, NULL, &o, on_step, &tm, NULL, &err) != AL_OK) {
+        fprintf(stderr, "bench_cnn: %s\n", err.message);
+        return 1;
+    }
+    double train_sps = tm.samples / (tm.t_end - tm.t_start);
+
+    /* inference: eval-mode forward passes over the test set, batch 64, after one warm-up batch */
+    size_t n = al_dataset_count(test), f = al_dataset_features(test);
+    const float *x = al_dataset_x(test);
+    if (al_net_fit_data(net, test, "the test data", &err) != AL_OK || !al_net_forward(net, x, BATCH, 0, 0)) {
+        fprintf(stderr, "bench_cnn: %s\n", err.message);
+        return 1;
+    }
+    double t0 = now(), checksum = 0;
+    for (int pass = 0; pass < passes; pass++)
+        for (size_t start = 0; start < n; start += BATCH) {
+            size_t rows = n - start < BATCH ? n - start : BATCH;
+            const float *y = al_net_forward(net, x + start * f, rows, 0, 0);
+            if (!y) {
+                fprintf(stderr, "bench_cnn: the forward pass failed\n");
+                return 1;
+            }
+            checksum += y[0];
+        }
+    double infer_sps = (double)(n * (size_t)passes) / (now() - t0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double rss_mib = (double)ru.ru_maxrss / 1024.0;
+    printf("# actlab CNN: %s\n", SPEC);
+    printf("# Fashion-MNIST, batch %d; training: %ld steps timed after %ld warm-up, shuffled, SGD lr 0.01 "
+           "momentum 0.9; inference: %d pass(es) over the %zu test images; %d thread%s; activation kernels %s\n",
+           BATCH, steps, warmup, passes, n, threads, threads > 1 ? "s" : "", al_isa_name(AL_ISA_AUTO));
+    printf("# running loss %.4f, accuracy %.4f at the last step; output checksum %.4g\n", tm.loss, tm.accuracy,
+           checksum);
+    printf("%-8s %7s %11s %11s %12s\n", "#impl", "threads", "train/s", "infer/s", "peak_RSS_MiB");
+    printf("%-8s %7d %11.0f %11.0f %12.1f\n", "actlab", threads, train_sps, infer_sps, rss_mib);
+    al_net_free(net);
+    al_dataset_free(train);
+    al_dataset_free(test);
+    return 0;
+}
