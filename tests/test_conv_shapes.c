@@ -253,8 +253,33 @@ done:
     al_net_free(b);
 }
 
+static void test_cnn_spec(void)
+{
+    CHECK_SECTION("CNN specs for studies");
+    al_cnn_options o = al_cnn_options_default();
+    o.blocks = 3;
+    o.batchnorm = 1;
+    char *spec = NULL;
+    al_error err = {0};
+    CHECK(al_cnn_spec(&o, "PReLU(num_parameters={channels})", &spec, &err) == AL_OK, "%s", err.message);
+    const char *want = "Conv2d(1, 32, 3, padding=1, bias=False), BatchNorm2d(32), PReLU(num_parameters=32), "
+                       "Conv2d(32, 32, 3, padding=1, bias=False), BatchNorm2d(32), PReLU(num_parameters=32), "
+                       "MaxPool2d(2), Conv2d(32, 32, 3, padding=1, bias=False), BatchNorm2d(32), "
+                       "PReLU(num_parameters=32), AdaptiveAvgPool2d(1), Flatten(), Linear(32, 10)";
+    CHECK(spec && strcmp(spec, want) == 0, "spec:\n%s\nwant\n%s", spec ? spec : "", want);
+    al_shape in = {3, {1, 28, 28, 0}};
+    al_net *net = spec ? create(spec, &in, &err) : NULL;
+    CHECK(net && al_net_layer_count(net) == 13 && same_shape(al_net_layer(net, 9).out_shape, 3, 32, 14, 14),
+          "it builds and fits 28x28 images: %s", err.message);
+    al_net_free(net);
+    free(spec);
+    o.blocks = 0;
+    CHECK(al_cnn_spec(&o, "ReLU()", &spec, &err) == AL_ERR_INVALID && spec == NULL, "blocks >= 1");
+}
+
 int main(void)
 {
+    test_cnn_spec();
     test_shapes();
     test_bad_input();
     test_dropout2d();

@@ -187,6 +187,26 @@ size_t al_net_batch(const al_net *net);
  * other layers (d untouched), 1 otherwise. */
 int al_net_activation_derivative(const al_net *net, int index, const float *ones, float *d);
 
+/* ---- convolutional models for studies (cnn_spec.c) ---- */
+
+/* A plain convolutional net: `blocks` blocks of Conv2d(c, width, 3,
+ * padding=1) [, BatchNorm2d(width)], the activation; a MaxPool2d(2) after
+ * every `pool_every` blocks (0: none); then AdaptiveAvgPool2d(1), Flatten()
+ * and Linear(width, classes), so any image size fits. */
+typedef struct al_cnn_options {
+    size_t in_channels, width, classes;
+    int blocks, pool_every;
+    int batchnorm;           /* BatchNorm2d after each Conv2d (whose bias is then dropped) */
+} al_cnn_options;
+
+/* 1 channel in (Fashion-MNIST), width 32, 10 classes, 4 blocks, a pool every 2, no batch norm. */
+al_cnn_options al_cnn_options_default(void);
+/* The spec of that net with activation `act` (spec text, e.g. "ELU()"), in
+ * which "{channels}" stands for the block's channel count:
+ * "PReLU(num_parameters={channels})" learns one slope per channel. *out is
+ * allocated (free() it); AL_ERR_INVALID for sizes of 0 or blocks < 1. */
+al_status al_cnn_spec(const al_cnn_options *options, const char *act, char **out, al_error *err);
+
 /* ---- model files (net_io.c) ---- */
 
 /* Saves every parameter and buffer under PyTorch's state_dict names (F32;
