@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a short training (checkpoints, --resume, log, --save), eval, predict
-# and `act eval` of a BUILD_DIR's actlab under valgrind memcheck, each with
+# Runs a short training (checkpoints, --resume, log, --save), a convolutional
+# one (oneDNN's primitives, probes per channel), eval, predict and `act eval`
+# of a BUILD_DIR's actlab under valgrind memcheck, each with
 # leaks (definite, indirect, possible) counted as errors. Also some commands
 # that fail on purpose, since error paths are where leaks hide.
 # Usage: scripts/valgrind.sh BUILD_DIR     (exit 0 when every run is clean)
@@ -78,6 +79,10 @@ vg 0 train-resume train --model "$model" --train x.npy,y.npy --val 24 --epochs 4
   --momentum 0.9 --seed 1 --checkpoint-dir ck --resume --log run.jsonl --save m.safetensors --quiet
 vg 0 train-adam   train --model 'Linear(4, 8), GELU(), Linear(8, 3)' --train x.npy,y.npy --steps 20 \
   --batch 32 --opt adamw --schedule cosine --standardize --quiet
+conv='Unflatten(1, (1, 2, 2)), Conv2d(1, 4, 2, padding=1), BatchNorm2d(4), PReLU(num_parameters=4), MaxPool2d(2), Flatten(), Linear(4, 3)'
+vg 0 train-conv   train --model "$conv" --train x.npy,y.npy --val 24 --epochs 2 --batch 16 --probe \
+  --probe-log conv.jsonl --save c.safetensors --quiet
+vg 0 predict-conv predict --model "$conv" --weights c.safetensors --in x.npy --out pc.npy
 vg 0 eval         eval --model "$model" --weights m.safetensors --test x.npy,y.npy
 vg 0 predict      predict --model "$model" --weights m.safetensors --in x.npy --out p.npy
 vg 0 act-eval     act eval 'ELU(alpha=0.5)' --in x.npy --out ex.npy --grad-in x.npy --grad-out dx.npy
