@@ -154,6 +154,10 @@ typedef struct al_state_entry {
 /* The net's state_dict entries (net.c; read by net_io.c). */
 const al_state_entry *al_net_state_entries(const al_net *net, int *count);
 
+/* Reads module m of spec into l (index `index`): its row, its bound
+ * arguments and its constructor text; shapes come later (layer_build.c). */
+al_status al_layer_build(const al_spec *spec, const al_spec_module *m, int index, al_layer *l, al_error *err);
+
 /* The row for a module name (layer kinds first, then every activation), or NULL. */
 const al_layer_type *al_layer_type_find(const char *module);
 /* The error for a module no row knows, with the closest names. */
