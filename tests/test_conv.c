@@ -295,8 +295,79 @@ static void test_finite_differences(void)
     fd_check("Unflatten(1, (2, 6, 7)), Conv2d(2, 2, 3), Dropout2d(p=0.5), GELU()", &s84);
 }
 
+/* Every activation of the table on [N, C, H, W]: the same bits as its kernel
+ * on the flat tensor (an activation is elementwise; only PReLU reads the
+ * channel), forward and backward; PReLU with one slope per channel scales
+ * channel c's negative values by slope c. */
+static void test_activations_4d(void)
+{
+    CHECK_SECTION("every activation on [N, C, H, W]");
+    enum { N = 2, C = 3, HW = 20, TOTAL = N * C * HW };
+    float x[TOTAL], dy[TOTAL], want[TOTAL], want_dx[TOTAL], got_dx[TOTAL];
+    al_rng rng;
+    al_rng_seed(&rng, 23);
+    for (size_t i = 0; i < TOTAL; i++) {
+        x[i] = (float)(2.5 * al_rng_normal(&rng));
+        dy[i] = (float)al_rng_normal(&rng);
+    }
+    x[5] = 0.0f; /* a kink of many activations, whose derivative there is the table's */
+    al_shape in = {1, {TOTAL / N, 0, 0, 0}};
+    for (int id = 0; id < AL_ACT_COUNT; id++) {
+        al_error err = {0};
+        al_act act;
+        char text[256], spec[320];
+        al_act_default((al_act_id)id, &act);
+        al_act_format(&act, text, sizeof text);
+        for (char *nan = strstr(text, "nan"); nan; nan = strstr(text, "nan"))
+            memcpy(nan, "0.5", 3); /* arguments without a default (Threshold's) */
+        if (al_act_parse(text, &act, &err) != AL_OK) {
+            CHECK(0, "%s: %s", text, err.message);
+            continue;
+        }
+        snprintf(spec, sizeof spec, "Unflatten(1, (%d, 4, 5)), %s", C, text);
+        al_net_options o = al_net_options_default();
+        o.input = in;
+        al_net *net = NULL;
+        if (al_net_create(spec, &o, &net, &err) != AL_OK) {
+            CHECK(0, "%s: %s", spec, err.message);
+            continue;
+        }
+        int np;
+        const al_param_ref *params = al_net_params(net, &np);
+        const float *w = np ? params[0].value : NULL;
+        al_act_run run = al_act_run_default();
+        al_act_forward_f32(&act, &run, TOTAL, x, want, w);
+        al_act_backward_f32(&act, &run, TOTAL, x, want, dy, want_dx, w, NULL);
+        const float *y = al_net_forward(net, x, N, 0, 0);
+        CHECK(y && memcmp(y, want, sizeof want) == 0, "%s: forward differs from the flat kernel", text);
+        al_net_backward(net, dy, got_dx);
+        CHECK(memcmp(got_dx, want_dx, sizeof want_dx) == 0, "%s: backward differs from the flat kernel", text);
+        al_net_free(net);
+    }
+    al_net_options o = al_net_options_default();
+    o.input = in;
+    al_net *net = NULL;
+    al_error err = {0};
+    CHECK(al_net_create("Unflatten(1, (3, 4, 5)), PReLU(num_parameters=3)", &o, &net, &err) == AL_OK, "%s",
+          err.message);
+    if (!net)
+        return;
+    int np;
+    float *slope = al_net_params(net, &np)[0].value;
+    slope[0] = 0.1f;
+    slope[1] = -0.5f;
+    slope[2] = 2.0f;
+    const float *y = al_net_forward(net, x, N, 1, 0);
+    int bad = 0;
+    for (size_t i = 0; y && i < TOTAL; i++)
+        bad += y[i] != (x[i] >= 0 ? x[i] : x[i] * slope[(i / HW) % C]);
+    CHECK(y && bad == 0, "PReLU per channel: %d values off", bad);
+    al_net_free(net);
+}
+
 int main(void)
 {
+    test_activations_4d();
     test_fixtures();
     test_finite_differences();
     return check_summary("test_conv");
