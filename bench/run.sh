@@ -87,43 +87,8 @@ echo "# same = SkylakeX, as actlab; env = the environment's OPENBLAS_CORETYPE=${
 echo "# it is unset or SkylakeX); %limit: actlab over 128 / (time of one step's sgemm calls);"
 echo "# rss_ratio: actlab's peak RSS over torch's (as installed)"
 
-# CNN training and inference (bench/cnn.c, bench/torch_cnn.py): the model of
-# issue 15 at batch 64; PyTorch as installed and with OPENBLAS_CORETYPE=SkylakeX
-# (its Linear layers go through OpenBLAS, its convolutions through oneDNN).
-if [ "$quick" = 1 ]; then cnn_steps=60; cnn_passes=1; else cnn_steps=300; cnn_passes=2; fi
-echo >&2
-echo "bench: CNN, $cnn_steps training steps and $cnn_passes inference pass(es)..." >&2
-for t in 1 2; do
-  echo "bench: actlab CNN, $t thread(s) (load average $(cut -d' ' -f1-3 /proc/loadavg))..." >&2
-  "$build/bench_cnn" --threads "$t" --steps "$cnn_steps" --infer-passes "$cnn_passes" | tee "$out/cnn$t.txt"
-  if [ "$have_torch" = 1 ]; then
-    env -u OPENBLAS_CORETYPE $py bench/torch_cnn.py --threads "$t" --steps "$cnn_steps" --infer-passes "$cnn_passes" \
-      | tee "$out/torch_cnn_installed$t.txt"
-    OPENBLAS_CORETYPE=SkylakeX $py bench/torch_cnn.py --threads "$t" --steps "$cnn_steps" \
-      --infer-passes "$cnn_passes" | tee "$out/torch_cnn_same$t.txt"
-  fi
-done
-echo
-echo "## CNN summary (targets: training >= 1.2x torch, inference >= 1.3x, RSS <= 1/2 of torch's);"
-echo "## load average when it ended: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-printf '%-7s %9s %9s %9s %9s %9s %9s %8s %8s %8s %8s %9s\n' threads train tr_inst tr_same infer \
-  in_inst in_same x_tr_in x_tr_sm x_in_in x_in_sm rss_ratio
-for t in 1 2; do
-  a=$(row "$out/cnn$t.txt" actlab)
-  ti=$(row "$out/torch_cnn_installed$t.txt" torch)
-  ts=$(row "$out/torch_cnn_same$t.txt" torch)
-  awk -v t="$t" -v a="$a" -v ti="$ti" -v ts="$ts" '
-    function val(x) { return x == "" ? "-" : sprintf("%.0f", x) }
-    function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y) }
-    BEGIN {
-      split(a, A, " "); split(ti, I, " "); split(ts, S, " ")
-      rss = (I[5] != "") ? I[5] : S[5]
-      printf "%-7s %9s %9s %9s %9s %9s %9s %8s %8s %8s %8s %9s\n", t, val(A[3]), val(I[3]), val(S[3]), val(A[4]),
-        val(I[4]), val(S[4]), ratio(A[3], I[3]), ratio(A[3], S[3]), ratio(A[4], I[4]), ratio(A[4], S[4]), ratio(A[5], rss)
-    }'
-done
-echo "# samples/s; x_tr_in / x_tr_sm: actlab training over torch's as installed / with SkylakeX OpenBLAS"
-echo "# kernels; x_in_*: the same for inference; rss_ratio: actlab's peak RSS over torch's (as installed)"
+# CNN training and inference beside PyTorch (bench/cnn.sh runs alone too).
+bench/cnn.sh "$build"
 
 # Probes: the same training with and without them, alternated in one process;
 # the baseline is actlab itself (target: <= 5% overhead at the default interval).

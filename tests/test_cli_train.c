@@ -68,6 +68,33 @@ static void write_blobs(const char *xname, const char *yname, size_t n, int bad_
     al_array_free(&y);
 }
 
+/* ix.npy [n, 1, 4, 4] float32, iy.npy [n] int32: class c lights quadrant c. */
+static void write_images(size_t n)
+{
+    size_t xs[4] = {n, 1, 4, 4}, ys[1] = {n};
+    al_array x = {0}, y = {0};
+    al_error err = {0};
+    al_array_create(&x, AL_DTYPE_F32, 4, xs, &err);
+    al_array_create(&y, AL_DTYPE_I32, 1, ys, &err);
+    al_rng rng;
+    al_rng_seed(&rng, 5);
+    for (size_t i = 0; i < n; i++) {
+        size_t c = i % 3;
+        ((int32_t *)y.data)[i] = (int32_t)c;
+        for (size_t k = 0; k < 16; k++) {
+            size_t quadrant = (k / 8) * 2 + (k % 4) / 2;
+            ((float *)x.data)[i * 16 + k] = (float)(al_rng_normal(&rng) * 0.3 + (quadrant == c ? 1.5 : 0));
+        }
+    }
+    char p[512];
+    snprintf(p, sizeof p, "%s/ix.npy", dir);
+    CHECK(al_npy_write(p, &x, &err) == AL_OK, "%s", err.message);
+    snprintf(p, sizeof p, "%s/iy.npy", dir);
+    CHECK(al_npy_write(p, &y, &err) == AL_OK, "%s", err.message);
+    al_array_free(&x);
+    al_array_free(&y);
+}
+
 #define EXPECT_FAIL(args, code, needle)                                                   \
     do {                                                                                  \
         int rc_ = run(args);                                                              \
@@ -199,6 +226,18 @@ int main(void)
     EXPECT_FAIL("eval --model 'Linear(4, 5), ReLU(), Linear(5, 3)' --weights m.safetensors --test tx.npy,ty.npy", 1, "[5, 4]");
     EXPECT_FAIL("predict " MODEL " --weights m.safetensors --in y.npy", 1, "float32 or float64");
     CHECK(!exists("diverged.safetensors"), "a failed run left its --save file");
+
+    /* images [N, 1, 4, 4] from NPY into a convolutional model, and the same model refusing flat rows */
+#define CNN "--model 'Conv2d(1, 4, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(16, 3)'"
+    write_images(240);
+    CHECK(run("train " CNN " --train ix.npy,iy.npy --val 60 --epochs 8 --batch 16 --lr 0.1 --momentum 0.9 "
+              "--save c.safetensors --probe --probe-log cp.jsonl") == 0, "%s", last_err);
+    const char *cnn_acc = strstr(last_out, "test acc ");
+    CHECK(cnn_acc && atof(cnn_acc + 9) > 0.9, "the CNN learns the quadrants: %s", last_out);
+    CHECK(run("predict " CNN " --weights c.safetensors --in ix.npy --out cp.npy") == 0, "%s", last_err);
+    CHECK(run("eval " CNN " --weights c.safetensors --test ix.npy,iy.npy") == 0, "%s", last_err);
+    EXPECT_FAIL("train " CNN " --train x.npy,y.npy --epochs 1", 1, "Conv2d(1, 4, 3, padding=1) (module 0) takes images");
+    EXPECT_FAIL("predict " CNN " --weights c.safetensors --in x.npy", 1, "takes images [C, H, W]");
     CHECK(run("train --help") == 0 && strstr(last_out, "--checkpoint-dir"), "train --help");
 
     char cleanup[300];
