@@ -39,7 +39,7 @@ struct al_net {
     char (*names)[48];   /* storage for the entries' names */
     int have_grads;
     al_status fault;     /* a pass's failure (oneDNN out of memory), AL_OK normally */
-    al_spec *spec;       /* kept for messages that point into the model text */
+    al_spec *spec;       /* while the net is built: messages point into the model text */
 };
 
 al_net_options al_net_options_default(void)
@@ -52,10 +52,9 @@ al_net_options al_net_options_default(void)
 
 /* Each layer's input and output shapes, from the first layer on; input
  * NULL: the first layer decides (a Conv2d leaves H and W unknown). Messages
- * point into the model text while the net is built (at_spec), and name the
- * layer alone when data comes later. On a failure every layer keeps the
- * shapes it had. */
-static al_status infer_shapes(al_net *net, const al_shape *input, int at_spec, al_error *err)
+ * point into the model text while the net is built, and name the layer alone
+ * when data comes later. On a failure every layer keeps the shapes it had. */
+static al_status infer_shapes(al_net *net, const al_shape *input, al_error *err)
 {
     al_shape *saved = malloc(2 * (size_t)net->n_layers * sizeof *saved);
     if (!saved)
@@ -68,7 +67,7 @@ static al_status infer_shapes(al_net *net, const al_shape *input, int at_spec, a
     al_status st = AL_OK;
     for (int i = 0; i < net->n_layers && st == AL_OK; i++) {
         al_layer *l = &net->layers[i];
-        st = l->type->shape(l, prev, at_spec ? net->spec : NULL, at_spec ? &net->spec->modules[i] : NULL, err);
+        st = l->type->shape(l, prev, net->spec, net->spec ? &net->spec->modules[i] : NULL, err);
         l->in = al_shape_size(&l->in_shape);
         l->out = al_shape_size(&l->out_shape);
         prev = &l->out_shape;
@@ -287,11 +286,13 @@ al_status al_net_create(const char *text, const al_net_options *options, al_net 
                                 AL_SHAPE_MAX_RANK);
         goto fail;
     }
-    st = infer_shapes(net, net->opt.input.rank > 0 ? &net->opt.input : NULL, 1, err);
+    st = infer_shapes(net, net->opt.input.rank > 0 ? &net->opt.input : NULL, err);
     if (st == AL_OK)
         st = build_tensors(net, err);
     if (st != AL_OK)
         goto fail;
+    al_spec_free(net->spec);
+    net->spec = NULL;
     *out = net;
     return AL_OK;
 fail:
@@ -346,7 +347,7 @@ al_status al_net_fit_input(al_net *net, int rank, const size_t *shape, al_error 
     size_t have = al_net_in_features(net);
     if (have == al_shape_size(&s))
         return AL_OK; /* the rows are read in the net's own input shape */
-    al_status st = infer_shapes(net, &s, 0, err);
+    al_status st = infer_shapes(net, &s, err);
     if (st != AL_OK)
         return st;
     free_buffers(net);
