@@ -67,6 +67,14 @@ static void test_shapes(void)
           "a failed fit keeps the shapes");
     al_net_free(net);
 
+    /* a per-unit PReLU after a Flatten of unknown size waits for the data */
+    net = create("Conv2d(1, 2, 3), Flatten(), PReLU(num_parameters=8)", NULL, &err);
+    size_t four[3] = {1, 4, 4}, five[3] = {1, 5, 5};
+    CHECK(net && al_net_fit_input(net, 3, five, &err) == AL_ERR_SHAPE && strstr(err.message, "has 8 slopes"),
+          "18 features do not take 8 slopes: %s", err.message);
+    CHECK(net && al_net_fit_input(net, 3, four, &err) == AL_OK, "8 features do: %s", err.message);
+    al_net_free(net);
+
     /* global pooling takes any size */
     net = create("Conv2d(3, 4, 3), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(4, 2)", NULL, &err);
     size_t small[3] = {3, 8, 8}, large[3] = {3, 13, 11};

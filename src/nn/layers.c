@@ -249,7 +249,7 @@ static al_status act_shape(al_layer *l, const al_shape *in, const al_spec *spec,
     al_status st = same_shape(l, in, spec, m, err);
     size_t nw = al_act_weight_count(&l->act), channels = l->in_shape.dim[0];
     char text[96];
-    if (st == AL_OK && nw > 1 && nw != channels)
+    if (st == AL_OK && nw > 1 && channels && nw != channels) /* 0: known once the data is */
         return al_layer_shape_error(l, spec, m, err, "has %zu slopes, one per channel, but its input is %s "
                                     "(%zu channels): use num_parameters=1 or %zu", nw,
                                     al_shape_str(&l->in_shape, text, sizeof text), channels, channels);
