@@ -37,23 +37,29 @@ row() { awk -v impl="$2" '$1 == impl { print; exit }' "$1" 2>/dev/null || true; 
 echo
 echo "## CNN summary (targets: training >= 1.2x torch, inference >= 1.3x, peak RSS <= 1/2 of torch's)"
 echo "## load average (1, 5, 15 min) at the start of each thread count: ${loads% / }; $(nproc) cores"
-printf '%-7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %9s\n' threads train tr_inst tr_same infer in_inst \
+printf '%-7s %-6s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %9s\n' threads clock train tr_inst tr_same infer in_inst \
   in_same x_tr_in x_tr_sm x_in_in x_in_sm rss_ratio
 for t in 1 2; do
   a=$(row "$out/cnn$t.txt" actlab)
   ti=$(row "$out/torch_installed$t.txt" torch)
   ts=$(row "$out/torch_same$t.txt" torch)
-  awk -v t="$t" -v a="$a" -v ti="$ti" -v ts="$ts" '
-    function val(x) { return x == "" ? "-" : sprintf("%.0f", x) }
-    function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y) }
-    BEGIN {
-      split(a, A, " "); split(ti, I, " "); split(ts, S, " ")
-      rss = (I[5] != "") ? I[5] : S[5]
-      printf "%-7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %9s\n", t, val(A[3]), val(I[3]), val(S[3]),
-        val(A[4]), val(I[4]), val(S[4]), ratio(A[3], I[3]), ratio(A[3], S[3]), ratio(A[4], I[4]),
-        ratio(A[4], S[4]), ratio(A[5], rss)
-    }'
+  for clock in wall cpu; do
+    [ "$clock" = cpu ] && [ "$t" != 1 ] && continue  # CPU time sums the threads: one thread only
+    awk -v t="$t" -v clock="$clock" -v a="$a" -v ti="$ti" -v ts="$ts" '
+      function val(x) { return x == "" ? "-" : sprintf("%.0f", x) }
+      function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y) }
+      BEGIN {
+        split(a, A, " "); split(ti, I, " "); split(ts, S, " ")
+        k = clock == "cpu" ? 3 : 0   # columns 6, 7 hold the CPU-time figures
+        rss = (I[5] != "") ? I[5] : S[5]
+        printf "%-7s %-6s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %9s\n", t, clock, val(A[3 + k]), val(I[3 + k]),
+          val(S[3 + k]), val(A[4 + k]), val(I[4 + k]), val(S[4 + k]), ratio(A[3 + k], I[3 + k]),
+          ratio(A[3 + k], S[3 + k]), ratio(A[4 + k], I[4 + k]), ratio(A[4 + k], S[4 + k]),
+          clock == "wall" ? ratio(A[5], rss) : ""
+      }'
+  done
 done
 echo "# samples/s. train, infer: actlab; tr_inst, in_inst: torch as installed; tr_same, in_same: torch with"
 echo "# SkylakeX OpenBLAS kernels (as actlab's CLI and benches use); x_*: actlab over torch at equal threads;"
+echo "# clock cpu: by process CPU time (one thread; steadier when other programs load the machine);"
 echo "# rss_ratio: actlab's peak RSS over torch's (as installed)"

@@ -7,7 +7,9 @@ Fashion-MNIST read from the Debian package's gzip IDX files (/255) as
 CrossEntropyLoss, SGD lr 0.01 momentum 0.9; --warmup steps, then --steps
 timed; then eval-mode forward passes under torch.no_grad() over the 10000
 test images in batches of 64 (--infer-passes times, after one warm-up batch).
-Prints "#" comments and one row: torch THREADS TRAIN/S INFER/S PEAK_RSS_MIB.
+Prints "#" comments and one row: torch THREADS TRAIN/S INFER/S PEAK_RSS_MIB
+TRAIN/CPU-S INFER/CPU-S (the last two by process CPU time, the steadier
+figures on a busy machine at one thread).
 Threads: torch.set_num_threads(t) sets OpenMP's count (oneDNN's and ATen's);
 the OpenBLAS that Debian's torch calls for Linear keeps its own pool, so it is
 set to t as well (environment before the import, openblas_set_num_threads
@@ -85,7 +87,7 @@ def main():
     batch = 64
     per_epoch = (n + batch - 1) // batch
     total = a.warmup + a.steps
-    step, samples, t_start = 0, 0, time.perf_counter()
+    step, samples, t_start, c_start = 0, 0, time.perf_counter(), time.process_time()
     model.train()
     while step < total:
         order = torch.randperm(n)
@@ -93,7 +95,7 @@ def main():
             if step == total:
                 break
             if step == a.warmup:
-                t_start = time.perf_counter()
+                t_start, c_start = time.perf_counter(), time.process_time()
                 samples = 0
             idx = order[k * batch:(k + 1) * batch]
             xb, yb = x[idx], y[idx]
@@ -105,24 +107,26 @@ def main():
             step += 1
             samples += len(idx)
     train_sps = samples / (time.perf_counter() - t_start)
+    train_cpu = samples / (time.process_time() - c_start)
     last_loss = loss.item()
 
     model.eval()
     checksum = 0.0
     with torch.no_grad():
         model(xt[:batch])
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(a.infer_passes):
             for start in range(0, xt.shape[0], batch):
                 checksum += float(model(xt[start:start + batch])[0, 0])
         infer_sps = a.infer_passes * xt.shape[0] / (time.perf_counter() - t0)
+        infer_cpu = a.infer_passes * xt.shape[0] / (time.process_time() - c0)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     core = blas.openblas_get_corename().decode() if blas is not None else "?"
     print(f"# torch {torch.__version__}: {a.steps} training steps timed after {a.warmup} warm-up, "
           f"{a.infer_passes} inference pass(es); {torch.get_num_threads()} thread(s); OpenBLAS core {core} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}); "
           f"mkldnn {torch.backends.mkldnn.is_available()}; loss {last_loss:.4f}; checksum {checksum:.4g}")
-    print(f"torch {a.threads} {train_sps:.0f} {infer_sps:.0f} {rss_mib:.1f}")
+    print(f"torch {a.threads} {train_sps:.0f} {infer_sps:.0f} {rss_mib:.1f} {train_cpu:.0f} {infer_cpu:.0f}")
     return 0
 
 
