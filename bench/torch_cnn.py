@@ -17,34 +17,12 @@ after it).
 Usage: python3 bench/torch_cnn.py [--threads T] [--steps N] [--warmup W] [--infer-passes P]
 """
 import argparse
-import ctypes
-import gzip
 import os
 import resource
-import struct
 import sys
 import time
 
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    zero, dtype, rank = struct.unpack(">HBB", raw[:4])
-    if zero != 0 or dtype != 0x08:
-        raise SystemExit(f"torch_cnn.py: {path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(">" + "I" * rank, raw[4:4 + 4 * rank])
-    return raw[4 + 4 * rank:], dims
-
-
-def openblas():
-    try:
-        lib = ctypes.CDLL("libopenblas.so.0")
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        return lib
-    except (OSError, AttributeError):
-        return None
+from torch_mlp import DATA, openblas, read_idx  # the same reader and OpenBLAS handle
 
 
 def main():
