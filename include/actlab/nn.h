@@ -142,6 +142,10 @@ int al_net_activation_derivative(const al_net *net, int index, const float *ones
 /* Saves every parameter and buffer under PyTorch's state_dict names (F32;
  * BatchNorm's num_batches_tracked as I64), atomically. */
 al_status al_net_save(const al_net *net, const char *path, al_error *err);
+/* As al_net_save, with n_meta "__metadata__" strings (meta may be NULL when
+ * n_meta is 0); PyTorch ignores them. */
+al_status al_net_write(const al_net *net, const char *path, const al_tensor_meta *meta, size_t n_meta,
+                       al_error *err);
 /* Loads a state_dict saved by actlab or PyTorch; every name, shape and dtype
  * must match the net, and all mismatches are listed in the error. */
 al_status al_net_load(al_net *net, const char *path, al_error *err);
@@ -150,8 +154,9 @@ al_status al_net_load(al_net *net, const char *path, al_error *err);
  * shapes_only the views carry no data (a description for al_tensors_check). */
 al_status al_net_state_dict(al_net *net, al_tensors *t, int shapes_only, al_error *err);
 /* Copies the model's entries of loaded into the net after checking every
- * name, shape and dtype; entries named "optim.*" (a checkpoint's optimizer
- * state) are skipped. source names the file in messages. */
+ * name, shape and dtype; entries named "optim.*" and "best.*" (a
+ * checkpoint's optimizer state and best weights) are skipped. source names
+ * the file in messages. */
 al_status al_net_load_state(al_net *net, const al_tensors *loaded, const char *source, al_error *err);
 
 #ifdef __cplusplus
