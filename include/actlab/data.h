@@ -104,11 +104,12 @@ al_status al_dataset_from_arrays(const char *name, const al_array *x, const char
 
 /* Reads an IDX file (plain, or gzip detected by its 1f 8b magic) into an
  * array: type 0x08 (u8) -> U8; 0x09 (i8), 0x0B (i16), 0x0C (i32) -> I32;
- * 0x0D -> F32; 0x0E -> F64; big-endian values made native. Rank 1 to 4. */
+ * 0x0D -> F32; 0x0E -> F64; big-endian values made native. Rank 1 to 4.
+ * Allocates out's data (al_array_free); out is zeroed on failure. */
 al_status al_idx_read(const char *path, al_array *out, al_error *err);
 
 /* An images IDX file [N, ...] and a labels IDX file [N] (integer type);
- * n_classes 0 means largest label + 1. */
+ * n_classes 0 means largest label + 1. *out is a new dataset, NULL on failure. */
 al_status al_dataset_load_idx_pair(const char *images_path, const char *labels_path,
                                    int n_classes, al_dataset **out, al_error *err);
 
@@ -120,7 +121,8 @@ typedef enum al_data_subset {
 /* Fashion-MNIST from dir (NULL: AL_FASHION_MNIST_DIR) in the Debian
  * package's file names (train-images-idx3-ubyte.gz, ...; the names without
  * .gz are read too): 60000 train or 10000 test images [1, 28, 28] in [0, 1],
- * 10 classes with their names ("T-shirt/top", ..., "Ankle boot"). */
+ * 10 classes with their names ("T-shirt/top", ..., "Ankle boot"). *out is
+ * a new dataset, NULL on failure. */
 al_status al_dataset_load_fashion_mnist(const char *dir, al_data_subset subset,
                                         al_dataset **out, al_error *err);
 
@@ -159,7 +161,7 @@ typedef struct al_csv_options {
 } al_csv_options;
 
 /* Everything detected: label_column NULL, has_header -1, count_line -1,
- * skip_rows 0, separator 0, n_classes 0, info NULL. */
+ * skip_rows 0, separator 0, n_classes 0, info NULL. Allocates nothing. */
 al_csv_options al_csv_options_default(void);
 
 /* A delimited text file, plain or gzip (detected by its 1f 8b magic): one
@@ -185,7 +187,7 @@ al_status al_dataset_load_csv_pair(const char *x_path, const char *y_path,
 
 /* x.npy [N, ...] (f4, f8, or u1 scaled by 1/255; rank >= 2) and y.npy [N]
  * (i4, i8 or u1: labels; f4 or f8, [N] or [N, T]: targets); n_classes 0
- * means largest label + 1. */
+ * means largest label + 1. *out is a new dataset, NULL on failure. */
 al_status al_dataset_load_npy(const char *x_path, const char *y_path, int n_classes,
                               al_dataset **out, al_error *err);
 
@@ -211,7 +213,7 @@ al_status al_feature_stats_compute(const al_dataset *ds, al_standardize_mode mod
                                    al_feature_stats *out, al_error *err);
 /* Frees the arrays and zeroes the struct; a zeroed struct is fine. */
 void al_feature_stats_free(al_feature_stats *stats);
-/* x = (x - mean) / std in place; the feature counts must match. */
+/* x = (x - mean) / std in place (allocates nothing); the feature counts must match. */
 al_status al_dataset_standardize(al_dataset *ds, const al_feature_stats *stats, al_error *err);
 
 typedef enum al_split_mode {
@@ -261,10 +263,11 @@ void al_batcher_free(al_batcher *b);
 void al_batcher_start_epoch(al_batcher *b, uint64_t epoch);
 /* Batches per epoch: ceil(count / batch_size). */
 size_t al_batcher_batch_count(const al_batcher *b);
-/* The current epoch's order, count entries. */
+/* The current epoch's order, count entries (owned by the batcher). */
 const size_t *al_batcher_order(const al_batcher *b);
-/* The example indices of batch (0-based) in the current epoch; returns how
- * many (batch_size, fewer for the last batch, 0 past the end). */
+/* The example indices of batch (0-based) in the current epoch, pointing into
+ * the batcher; returns how many (batch_size, fewer for the last batch; 0
+ * and *indices NULL past the end). */
 size_t al_batcher_indices(const al_batcher *b, size_t batch, const size_t **indices);
 /* Copies batch's rows into x [batch_size * features] and labels into y
  * [batch_size] (either may be NULL); *rows gets the number copied. */

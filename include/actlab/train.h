@@ -96,7 +96,7 @@ al_train_options al_train_options_default(void);
  * first, stops training with an error naming the step and the first layer
  * where it appeared; checkpoints already written stay intact. final, when
  * not NULL, receives the last progress (test metrics of the weights the
- * net ends with). */
+ * net ends with). Everything the loop allocates is freed before it returns. */
 al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                    const al_train_options *options, al_train_callback callback, void *context,
                    al_train_progress *final, al_error *err);
