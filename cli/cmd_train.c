@@ -416,7 +416,7 @@ static void print_final(const al_train_progress *last)
         printf("  train acc %.4f", last->accuracy);
     print_set(stdout, "val", last->val_loss, last->val_accuracy, last->val_r2);
     print_set(stdout, "test", last->test_loss, last->test_accuracy, last->test_r2);
-    printf("  (%.1f s)", last->seconds);
+    printf("  (%.3g s)", last->seconds);
     if (last->restored_best)
         printf("  [weights of epoch %ld, the best on validation]", last->best_epoch);
     printf("\n");
