@@ -30,6 +30,7 @@ static const char program[] =
 int main(void)
 {
 #if defined(__SANITIZE_ADDRESS__)
+    (void)program;
     fprintf(stderr, "   skipped: a sanitizer build\n");
     return check_summary("test_install");
 #else
