@@ -29,6 +29,9 @@ int cmd_compare(int argc, char **argv);
 /* `actlab study list | NAME... [--full] [--report DIR]` */
 int cmd_study(int argc, char **argv);
 
+/* `actlab serve [--port N] [--host ADDR]`: the playground */
+int cmd_serve(int argc, char **argv);
+
 /* Loads X.npy,Y.npy | IMAGES,LABELS (IDX) | FILE.csv[:LABEL]. */
 al_status cli_load_data(const char *spec, al_dataset **out, al_error *err);
 
