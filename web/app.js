@@ -34,7 +34,7 @@ function fromHash(hash) {
   for (const part of hash.replace(/^#/, '').split('&')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    const k = part.slice(0, eq), v = decodeURIComponent(part.slice(eq + 1));
+    const k = part.slice(0, eq), v = decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
     if (!(k in DEFAULTS)) continue;
     const d = DEFAULTS[k];
     if (Array.isArray(d)) s[k] = v === '' ? [] : v.split(',').map(x => (typeof d[0] === 'number' ? Number(x) : x));

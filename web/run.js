@@ -246,7 +246,9 @@ export class RunView {
       col.info.dead.textContent = `dead ${dead}/${layer.units}`;
       col.info.dead.classList.toggle('has-dead', dead > 0);
       plotHistogram(col.info.hist, layer.probe);
-      col.info.kinks.textContent = layer.probe && layer.probe.kinks ? `kink hits ${layer.kink_hits_total}` : 'smooth';
+      const smooth = this.init.curve && this.init.curve.kinks.length === 0;
+      col.info.kinks.textContent = smooth ? 'smooth' : `kink hits ${layer.kink_hits_total}`;
+      col.info.kinks.title = 'pre-activations exactly on a kink, since the run began (from the probes)';
     });
   }
 

@@ -138,11 +138,15 @@ static al_status parse_act(json_t *v, sv_config *c, al_error *err)
     if (!s || strlen(s) >= SV_ACT_TEXT)
         return al_error_set(err, AL_ERR_INVALID, "act: expected an activation such as 'ReLU()' of at "
                             "most %d characters", SV_ACT_TEXT - 1);
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            return al_error_set(err, AL_ERR_INVALID, "act: control characters are not allowed");
     al_act a;
     if (al_act_parse(s, &a, err) != AL_OK)
         return al_error_prefix(err, "act: ");
     c->act = a;
-    al_act_format(&a, c->act_text, sizeof c->act_text);
+    /* kept as written (it parsed as exactly one activation), so a link's text comes back unchanged */
+    snprintf(c->act_text, sizeof c->act_text, "%s", s);
     return AL_OK;
 }
 
