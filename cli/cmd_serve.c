@@ -48,13 +48,13 @@ int cmd_serve(int argc, char **argv)
             o.host = v;
         else if (strcmp(f, "--max-runs") == 0) {
             rc = parse_int(f, v, 1, 256, &o.max_runs);
-            o.max_streams = o.max_runs;
-            o.max_connections = 4 * o.max_runs + 16;
         } else
             return cli_usage_error("serve", "unknown option '%s'", f);
         if (rc)
             return rc;
     }
+    o.max_streams = o.max_runs;
+    o.max_connections = 4 * o.max_runs + 16;
     /* the server's threads inherit this mask, so only sigwait below sees the signals */
     sigset_t stop;
     sigemptyset(&stop);

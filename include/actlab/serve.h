@@ -19,11 +19,11 @@ typedef struct al_serve_options {
     int port;                  /* 8080; 0 picks a free port (see al_server_port) */
     int max_runs;              /* runs alive at once, over all tabs (16) */
     int max_streams;           /* open event streams (16) */
-    int max_connections;       /* HTTP connections, each served by its own thread (64) */
+    int max_connections;       /* HTTP connections, each served by its own thread (80) */
     const char *fashion_dir;   /* Fashion-MNIST files; NULL: AL_FASHION_MNIST_DIR */
 } al_serve_options;
 
-/* 127.0.0.1:8080, 16 runs, 16 streams, 64 connections. */
+/* 127.0.0.1:8080, 16 runs, 16 streams, 80 connections. */
 al_serve_options al_serve_options_default(void);
 
 typedef struct al_server al_server;

@@ -19,7 +19,7 @@ al_serve_options al_serve_options_default(void)
     o.port = 8080;
     o.max_runs = 16;
     o.max_streams = 16;
-    o.max_connections = 64;
+    o.max_connections = 80;
     return o;
 }
 
