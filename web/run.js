@@ -245,6 +245,8 @@ export class RunView {
       col.forEach((n, u) => n.el.classList.toggle('dead', layer.dead[u] === 1));
       col.info.dead.textContent = `dead ${dead}/${layer.units}`;
       col.info.dead.classList.toggle('has-dead', dead > 0);
+      col.info.dead.title = 'f\u2032 = 0 on every training point' + (layer.probe && layer.probe.epoch_dead !== null
+        ? `; the probe, over this epoch's batches: ${(100 * layer.probe.epoch_dead).toFixed(0)}% dead` : '');
       plotHistogram(col.info.hist, layer.probe);
       const smooth = this.init.curve && this.init.curve.kinks.length === 0;
       col.info.kinks.textContent = smooth ? 'smooth' : `kink hits ${layer.kink_hits_total}`;

@@ -16,15 +16,23 @@ static const char *const kind_names[AL_SYNTH_COUNT] = {"circle", "xor", "gauss",
 static const char *const feature_names[AL_FEAT_COUNT] = {"x1", "x2", "x1^2", "x2^2", "x1x2",
                                                          "sin_x1", "sin_x2"};
 
+/* The index of name in names[0..n), or -1. */
+static int index_of(const char *name, const char *const *names, int n)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 al_status al_synth_parse(const char *name, al_synth_kind *out, al_error *err)
 {
-    for (int k = 0; k < AL_SYNTH_COUNT; k++)
-        if (name && strcmp(name, kind_names[k]) == 0) {
-            *out = (al_synth_kind)k;
-            return AL_OK;
-        }
-    return al_error_set(err, AL_ERR_INVALID, "unknown dataset '%s': use circle, xor, gauss, spiral, "
-                        "plane or multigauss", name ? name : "");
+    int k = index_of(name, kind_names, AL_SYNTH_COUNT);
+    if (k < 0)
+        return al_error_set(err, AL_ERR_INVALID, "unknown dataset '%s': use circle, xor, gauss, spiral, "
+                            "plane or multigauss", name ? name : "");
+    *out = (al_synth_kind)k;
+    return AL_OK;
 }
 
 const char *al_synth_name(al_synth_kind kind)
@@ -172,13 +180,12 @@ const char *al_synth_feature_name(al_synth_feature f)
 
 al_status al_synth_feature_parse(const char *name, al_synth_feature *out, al_error *err)
 {
-    for (int f = 0; f < AL_FEAT_COUNT; f++)
-        if (name && strcmp(name, feature_names[f]) == 0) {
-            *out = (al_synth_feature)f;
-            return AL_OK;
-        }
-    return al_error_set(err, AL_ERR_INVALID, "unknown feature '%s': use x1, x2, x1^2, x2^2, x1x2, "
-                        "sin_x1 or sin_x2", name ? name : "");
+    int f = index_of(name, feature_names, AL_FEAT_COUNT);
+    if (f < 0)
+        return al_error_set(err, AL_ERR_INVALID, "unknown feature '%s': use x1, x2, x1^2, x2^2, x1x2, "
+                            "sin_x1 or sin_x2", name ? name : "");
+    *out = (al_synth_feature)f;
+    return AL_OK;
 }
 
 double al_synth_feature_value(al_synth_feature f, double x1, double x2)
