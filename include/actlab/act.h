@@ -51,6 +51,8 @@ typedef enum al_act_id {
 typedef struct al_act_info {
     al_act_id id;
     const char *name;          /* PyTorch module name: "LeakyReLU" */
+    const char *formula;       /* y, in one line of text */
+    const char *derivative;    /* dy/dx, in one line of text */
     const char *kink_text;     /* where the kinks are and what dy/dx is there; "" if smooth */
     int n_params;
     al_param_info params[AL_ACT_MAX_PARAMS];
