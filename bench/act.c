@@ -146,7 +146,7 @@ int main(int argc, char **argv)
             }
             al_act_run run = al_act_run_default();
             run.threads = threads;
-            if (a.id == AL_ACT_PRELU)
+            if (al_act_info_of(a.id)->learnable)
                 run.channels = PRELU_ROW;
             float w = 0.25f, dw = 0.0f;
             double best_f = INFINITY, best_b = INFINITY;

@@ -29,6 +29,9 @@ int cmd_compare(int argc, char **argv);
 /* `actlab study list | NAME... [--full] [--report DIR]` */
 int cmd_study(int argc, char **argv);
 
+/* `actlab serve [--port N] [--host ADDR]`: the playground */
+int cmd_serve(int argc, char **argv);
+
 /* ---- args.c: numbers from flag values, errors ---- */
 
 /* Reads a whole number in [lo, hi] from the value of flag into *out; else

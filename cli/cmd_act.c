@@ -1,6 +1,6 @@
 /* `actlab act list` and `actlab act eval`: the activation table as a user
  * sees it, and activations applied to NPY files. */
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +29,32 @@ int cmd_act(int argc, char **argv)
     return cli_usage_error("act", "unknown subcommand '%s': use list, eval or plot", argv[0]);
 }
 
-/* "negative_slope=0.01, inplace=False" for the table. */
+/* "negative_slope=0.01, kink=" for the table; required parameters first,
+ * named without a default: "threshold, value (required), kink=". */
 static void params_text(const al_act_info *info, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (int i = 0; i < info->n_params; i++) {
-        const al_param_info *p = &info->params[i];
-        if (strcmp(p->name, "inplace") == 0)
-            continue; /* accepted for PyTorch compatibility; it changes nothing */
-        int w = snprintf(buf + used, size - used, "%s%s=%s", used ? ", " : "", p->name, p->default_text);
-        if (w < 0 || (size_t)w >= size - used)
-            return;
-        used += (size_t)w;
+    for (int pass = 0; pass < 2; pass++) {
+        int required = 0;
+        for (int i = 0; i < info->n_params; i++) {
+            const al_param_info *p = &info->params[i];
+            if (strcmp(p->name, "inplace") == 0 || p->required != (pass == 0))
+                continue; /* inplace: accepted for PyTorch compatibility; it changes nothing */
+            int w = p->required ? snprintf(buf + used, size - used, "%s%s", used ? ", " : "", p->name)
+                                : snprintf(buf + used, size - used, "%s%s=%s", used ? ", " : "", p->name,
+                                           p->default_text);
+            if (w < 0 || (size_t)w >= size - used)
+                return;
+            used += (size_t)w;
+            required += p->required;
+        }
+        if (required) {
+            int w = snprintf(buf + used, size - used, " (required)");
+            if (w < 0 || (size_t)w >= size - used)
+                return;
+            used += (size_t)w;
+        }
     }
     if (info->has_kink)
         snprintf(buf + used, size - used, "%skink=", used ? ", " : "");
@@ -65,12 +78,8 @@ int cmd_act_list(int argc, char **argv)
         const al_act_info *info = al_act_info_of((al_act_id)i);
         char params[160];
         params_text(info, params, sizeof params);
-        if (info->id == AL_ACT_THRESHOLD)
-            snprintf(params, sizeof params, "threshold, value (required), kink=");
         al_act a;
         al_act_default(info->id, &a);
-        if (info->id == AL_ACT_THRESHOLD)
-            a.param[0] = a.param[1] = 0;
         char gain[32];
         snprintf(gain, sizeof gain, "%.4g", al_act_gain(&a));
         printf("%-12s %-42s %-34s %-6s %-9s %s\n", info->name, params[0] ? params : "-",
@@ -128,18 +137,13 @@ static int parse_eval_args(int argc, char **argv, eval_opts *o)
         else if (strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error(cmd, "%s needs a value", a);
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(argv[i + 1], &end, 10);
-            if (errno || *end || argv[i + 1][0] == '-' || !argv[i + 1][0] ||
-                (a[2] == 't' && (v < 1 || v > 1024)))
-                return cli_usage_error(cmd, "%s takes %s, got '%s'", a,
-                                       a[2] == 't' ? "an integer in [1, 1024]" : "a non-negative integer",
-                                       argv[i + 1]);
+            long v;
+            if (a[2] == 't' ? cli_long(cmd, a, argv[i + 1], 1, 1024, &v) : cli_long(cmd, a, argv[i + 1], 0, LONG_MAX, &v))
+                return 2;
             if (a[2] == 't')
                 o->threads = (int)v;
             else
-                o->seed = v;
+                o->seed = (uint64_t)v;
             i++;
             continue;
         } else if (a[0] == '-' && a[1] == '-') {
@@ -253,9 +257,9 @@ int cmd_act_eval(int argc, char **argv)
             }
             for (size_t i = 0; i < nw; i++) {
                 if (x.dtype == AL_DTYPE_F32)
-                    ((float *)w.data)[i] = (float)act.param[1];
+                    ((float *)w.data)[i] = (float)al_act_init_weight(&act);
                 else
-                    ((double *)w.data)[i] = act.param[1];
+                    ((double *)w.data)[i] = al_act_init_weight(&act);
             }
         }
         if (o.weight_grad_out && al_array_create(&dw, x.dtype, 1, wshape, &err) != AL_OK) {

@@ -42,53 +42,6 @@ static int parse_range(const char *text, double *lo, double *hi)
     return 1;
 }
 
-/* The kinks strictly inside (lo, hi), sorted and without repeats. */
-static int kinks_inside(const al_act *a, double lo, double hi, double where[AL_ACT_MAX_KINKS],
-                        double deriv[AL_ACT_MAX_KINKS])
-{
-    double w[AL_ACT_MAX_KINKS], d[AL_ACT_MAX_KINKS];
-    int n = al_act_kinks(a, w, d), kept = 0;
-    for (int i = 0; i < n; i++) {
-        if (!(w[i] > lo && w[i] < hi) || (kept > 0 && w[i] == where[kept - 1]))
-            continue;
-        where[kept] = w[i];
-        deriv[kept] = d[i];
-        for (int j = kept; j > 0 && where[j] < where[j - 1]; j--) {
-            double t = where[j]; where[j] = where[j - 1]; where[j - 1] = t;
-            t = deriv[j]; deriv[j] = deriv[j - 1]; deriv[j - 1] = t;
-        }
-        kept++;
-    }
-    return kept;
-}
-
-/* The sample positions: an even grid over [lo, hi], and at each kink k the
- * points k - tiny, NaN (pen up), k + tiny instead of any grid point within
- * tiny of k, so a jump in f or f' is drawn as a jump, not as a steep segment,
- * and each side ends at its one-sided limit. Returns the count. */
-static size_t sample_positions(double lo, double hi, int points, const double *kinks, int nk,
-                               double tiny, double *xs)
-{
-    double step = (hi - lo) / (points - 1);
-    size_t n = 0;
-    int next = 0;
-    for (int i = 0; i < points; i++) {
-        double x = i == points - 1 ? hi : lo + step * i;
-        while (next < nk && kinks[next] - tiny <= x) {
-            xs[n++] = kinks[next] - tiny;
-            xs[n++] = NAN;
-            xs[n++] = kinks[next] + tiny;
-            next++;
-        }
-        int near_kink = 0;
-        for (int k = 0; k < nk; k++)
-            near_kink |= fabs(x - kinks[k]) <= tiny;
-        if (!near_kink)
-            xs[n++] = x;
-    }
-    return n;
-}
-
 static int out_of_memory(al_error *err)
 {
     fprintf(stderr, "actlab act plot: %s\n", err->message[0] ? err->message : "out of memory");
@@ -120,12 +73,9 @@ int cmd_act_plot(int argc, char **argv)
                     return cli_usage_error(cmd, "--range takes two finite numbers A,B with A < B "
                                            "(e.g. --range -4,4), got '%s'", v);
             } else {
-                char *end;
-                errno = 0;
-                long p = strtol(v, &end, 10);
-                if (errno || *end || end == v || p < MIN_POINTS || p > MAX_POINTS)
-                    return cli_usage_error(cmd, "--points takes an integer in [%d, %d], got '%s'",
-                                           MIN_POINTS, MAX_POINTS, v);
+                long p;
+                if (cli_long(cmd, "--points", v, MIN_POINTS, MAX_POINTS, &p))
+                    return 2;
                 points = (int)p;
             }
         } else if (a[0] == '-' && a[1] == '-') {
@@ -153,14 +103,9 @@ int cmd_act_plot(int argc, char **argv)
 
     al_error err = {0};
     al_chart *fchart = NULL, *dchart = NULL;
+    al_act_curve curve = {0};
     al_buf svg = {0};
     int rc = 1;
-    size_t cap = (size_t)points + 3 * AL_ACT_MAX_KINKS;
-    double *xs = malloc(cap * sizeof *xs), *fs = malloc(cap * sizeof *fs), *ds = malloc(cap * sizeof *ds);
-    if (!xs || !fs || !ds) {
-        rc = out_of_memory(&err);
-        goto done;
-    }
     /* taller with more SPECs: a crowded legend moves under the plot */
     double height = 480 + 22.0 * n_specs;
     if (al_chart_create("Activation", "x", "f(x)", 680, height, &fchart, &err) != AL_OK ||
@@ -174,43 +119,30 @@ int cmd_act_plot(int argc, char **argv)
         rc = out_of_memory(&err);
         goto done;
     }
-    /* far below a pixel, yet far above double rounding at the kink */
-    double tiny = (hi - lo) * 1e-9;
     for (int s = 0; s < n_specs; s++) {
         const al_act *a = &acts[s];
-        /* PReLU's slope is a weight; plot its initial value. NaN: eval mode (RReLU). */
-        double slope = a->id == AL_ACT_PRELU ? a->param[1] : NAN;
         const char *colour = al_chart_palette((size_t)s);
         char name[160];
         al_act_format(a, name, sizeof name);
-        double where[AL_ACT_MAX_KINKS], deriv[AL_ACT_MAX_KINKS];
-        int nk = kinks_inside(a, lo, hi, where, deriv);
-        size_t n = sample_positions(lo, hi, points, where, nk, tiny, xs);
-        for (size_t i = 0; i < n; i++) {
-            if (isnan(xs[i]))
-                fs[i] = ds[i] = NAN;
-            else
-                al_act_eval_f64(a, xs[i], slope, &fs[i], &ds[i]);
-        }
-        if (al_chart_add_series(fchart, name, n, xs, fs, colour, &err) != AL_OK ||
-            al_chart_add_series(dchart, name, n, xs, ds, colour, &err) != AL_OK) {
+        al_act_curve_free(&curve);
+        if (al_act_sample_curve(a, lo, hi, (size_t)points, &curve, &err) != AL_OK ||
+            al_chart_add_series(fchart, name, curve.n, curve.x, curve.y, colour, &err) != AL_OK ||
+            al_chart_add_series(dchart, name, curve.n, curve.x, curve.dy, colour, &err) != AL_OK) {
             rc = out_of_memory(&err);
             goto done;
         }
-        for (int k = 0; k < nk; k++) {
-            double left_y, left_d, right_y, right_d;
-            al_act_eval_f64(a, where[k] - tiny, slope, &left_y, &left_d);
-            al_act_eval_f64(a, where[k] + tiny, slope, &right_y, &right_d);
+        for (int k = 0; k < curve.n_kinks; k++) {
+            const al_act_curve_kink *c = &curve.kinks[k];
             /* hollow: a one-sided limit the derivative never returns at the kink */
-            double limits[2] = {left_d, right_d};
+            double limits[2] = {c->dy_left, c->dy_right};
             for (int side = 0; side < 2; side++)
-                if (fabs(limits[side] - deriv[k]) > 1e-6 * fmax(1, fabs(deriv[k])) &&
-                    (side == 0 || fabs(right_d - left_d) > 1e-6 * fmax(1, fabs(left_d))) &&
-                    al_chart_add_marker(dchart, where[k], limits[side], 0, NULL, colour, &err) != AL_OK) {
+                if (fabs(limits[side] - c->dy) > 1e-6 * fmax(1, fabs(c->dy)) &&
+                    (side == 0 || fabs(c->dy_right - c->dy_left) > 1e-6 * fmax(1, fabs(c->dy_left))) &&
+                    al_chart_add_marker(dchart, c->x, limits[side], 0, NULL, colour, &err) != AL_OK) {
                     rc = out_of_memory(&err);
                     goto done;
                 }
-            if (al_chart_add_marker(dchart, where[k], deriv[k], 1, NULL, colour, &err) != AL_OK) {
+            if (al_chart_add_marker(dchart, c->x, c->dy, 1, NULL, colour, &err) != AL_OK) {
                 rc = out_of_memory(&err);
                 goto done;
             }
@@ -228,9 +160,7 @@ int cmd_act_plot(int argc, char **argv)
     }
     rc = 0;
 done:
-    free(xs);
-    free(fs);
-    free(ds);
+    al_act_curve_free(&curve);
     al_buf_free(&svg);
     al_chart_free(fchart);
     al_chart_free(dchart);

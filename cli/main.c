@@ -24,6 +24,7 @@ static const char usage[] =
     "  gradcheck --model SPEC   check the model's derivatives against float64 differences\n"
     "  compare --acts LIST ...  train arms x seeds in parallel; statistics against a baseline\n"
     "  study list | NAME ...    documented experiments with verdicts and an HTML report\n"
+    "  serve [--port 8080]      the playground: watch a network learn in the browser\n"
     "\n"
     "Run `actlab <command> --help` for a command's options; `actlab --version` for the version.\n"
     "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the activation kernels'\n"
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
         return cmd_predict(argc - 2, argv + 2);
     if (strcmp(argv[1], "study") == 0)
         return cmd_study(argc - 2, argv + 2);
+    if (strcmp(argv[1], "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
     fprintf(stderr, "actlab: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

@@ -18,3 +18,6 @@ end=$(date +%s)
 echo
 echo "The demo took $((end - start)) s. Report: $out/report/index.html"
 echo "Each study: \`$actlab study list\`; larger budgets: \`$actlab study NAME --full\`."
+echo
+echo "Next, watch a network learn in your browser (every activation, dead units, the kink):"
+echo "    $actlab serve        # then open http://127.0.0.1:8080/"

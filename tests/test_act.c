@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "actlab/actlab.h"
+#include "act_check.h"
 #include "check.h"
 
 #define PI 3.14159265358979323846
@@ -24,31 +25,6 @@ static const char *const specs[] = {
     "ReLU(kink=0.5)", "ELU(alpha=2, kink=1)", "Hardswish(kink=0)", "LeakyReLU(kink=1)",
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
-
-static al_act parse_or_die(const char *spec)
-{
-    al_act a;
-    al_error err = {0};
-    if (al_act_parse(spec, &a, &err) != AL_OK) {
-        fprintf(stderr, "cannot parse %s: %s\n", spec, err.message);
-        exit(1);
-    }
-    return a;
-}
-
-/* The tolerance: within 4 ulp of the float64 value, or 1e-6 absolute. */
-static int close_f32(float got, double want)
-{
-    if (isnan(want))
-        return isnan(got);
-    if (isinf(want))
-        return (double)got == want;
-    float w = (float)want;
-    if (fabs((double)got - want) <= 1e-6)
-        return 1;
-    float ulp = nextafterf(fabsf(w), INFINITY) - fabsf(w);
-    return fabs((double)got - want) <= 4.0 * (double)ulp;
-}
 
 static void inputs(float *x, size_t n, uint64_t seed)
 {

@@ -1,6 +1,7 @@
 /* The activation table: every activation actlab knows, its PyTorch name and
- * parameters, its kinks and the derivative returned there, and its float32
- * (fast) and float64 (reference) forward and backward passes. */
+ * parameters, its kinks and the derivative returned there, its float32
+ * (fast) and float64 (reference) forward and backward passes, and its curve
+ * sampled for a plot. */
 #ifndef ACTLAB_ACT_H
 #define ACTLAB_ACT_H
 
@@ -45,7 +46,8 @@ typedef enum al_act_id {
 #define AL_ACT_MAX_PARAMS 3
 #define AL_ACT_MAX_KINKS 2
 
-/* What the table knows about one activation. */
+/* What the table tells about one activation (its behaviour is behind the
+ * functions below). */
 typedef struct al_act_info {
     al_act_id id;
     const char *name;          /* PyTorch module name: "LeakyReLU" */
@@ -105,6 +107,10 @@ double al_act_gain(const al_act *a);
  * dimension 1 (PReLU: num_parameters; others 0). */
 size_t al_act_weight_count(const al_act *a);
 
+/* The initial value of each of a's learned weights (PReLU: init); NaN when a
+ * learns none. */
+double al_act_init_weight(const al_act *a);
+
 /* The vector instruction set used by the float32 kernels. */
 typedef enum al_isa {
     AL_ISA_AUTO = 0,   /* the best the CPU and the build support */
@@ -157,8 +163,39 @@ void al_act_backward_f64(const al_act *a, const al_act_run *run, size_t n,
                          double *dx, const double *weight, double *dweight);
 
 /* One element of the float64 reference: y = f(x) and d = f'(x); slope is
- * PReLU's weight or RReLU's sampled slope (ignored otherwise). */
+ * PReLU's weight or RReLU's sampled slope (NaN: eval mode, the mean slope),
+ * ignored otherwise. */
 void al_act_eval_f64(const al_act *a, double x, double slope, double *y, double *d);
+
+/* One kink of a sampled curve: where it is, what the reference returns
+ * exactly there, and the values just left and right of it. */
+typedef struct al_act_curve_kink {
+    double x;
+    double y, dy;              /* f and f' at exactly x (dy: PyTorch's choice, or kink=) */
+    double y_left, y_right;    /* f just left and right of x (they differ where f jumps) */
+    double dy_left, dy_right;  /* f' just left and right of x: its one-sided limits */
+} al_act_curve_kink;
+
+/* An activation's curve f and f' over [lo, hi] for a plot, through the
+ * float64 reference in eval mode (RReLU at its mean slope, PReLU at its
+ * initial slope). */
+typedef struct al_act_curve {
+    size_t n;                  /* samples in x, y, dy */
+    double *x, *y, *dy;        /* x increasing; x = y = dy = NaN marks a break (lift the pen) */
+    int n_kinks;               /* the kinks strictly inside (lo, hi), increasing */
+    al_act_curve_kink kinks[AL_ACT_MAX_KINKS];
+} al_act_curve;
+
+/* Samples a's curve: `points` evenly spaced x over [lo, hi], and at each kink
+ * k inside, k - h, a break, k + h (h = (hi - lo) * 1e-9, far below a pixel)
+ * in place of any grid point within h of k, so that a jump in f or f' is
+ * drawn as a jump and each side ends at its one-sided limit. Needs finite
+ * lo < hi and points >= 2. Allocates: free with al_act_curve_free. */
+al_status al_act_sample_curve(const al_act *a, double lo, double hi, size_t points, al_act_curve *out,
+                              al_error *err);
+
+/* Frees what al_act_sample_curve allocated (a zeroed curve is fine). */
+void al_act_curve_free(al_act_curve *curve);
 
 #ifdef __cplusplus
 }

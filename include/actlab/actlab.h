@@ -1,5 +1,45 @@
 /* actlab: train neural networks and measure what their activations do.
- * Umbrella header: includes every public module.
+ * Umbrella header: includes every public module (each also stands alone).
+ *
+ * A net from a spec, a few training steps, and what its ReLU did; the test
+ * test_header_example compiles and runs this very text:
+ *
+ * ```c
+ * #include <stdio.h>
+ * #include <actlab/actlab.h>
+ *
+ * int main(void)
+ * {
+ *     al_error err = {0};
+ *     al_dataset *train = NULL;
+ *     al_net *net = NULL;
+ *     al_probe *probe = NULL;
+ *     al_net_options net_options = al_net_options_default();
+ *     net_options.init = AL_INIT_KAIMING_NORMAL;        // He init for the ReLU
+ *     al_train_options options = al_train_options_default();
+ *     options.steps = 100;                              // a few steps, not epochs
+ *     options.optim.lr = 0.05;
+ *     if (al_dataset_load_fashion_mnist(NULL, AL_DATA_TRAIN, &train, &err) == AL_OK &&
+ *         al_net_create("Linear(784, 128), ReLU(), Linear(128, 10)", &net_options, &net, &err) == AL_OK &&
+ *         al_probe_create(net, NULL, &probe, &err) == AL_OK) {
+ *         options.probe = probe;                        // per-layer statistics while training
+ *         al_train_progress end;
+ *         if (al_train(net, train, NULL, &options, NULL, NULL, &end, &err) == AL_OK) {
+ *             const al_probe_record *relu = al_probe_last_epoch(probe, 1);  // module 1: ReLU()
+ *             printf("loss %.3f; dead units %.1f%%; f'(x) = 0 for %.1f%% of inputs\n", end.loss,
+ *                    100 * relu->dead, 100 * relu->deriv_zero);
+ *         }
+ *     }
+ *     if (err.status != AL_OK)
+ *         fprintf(stderr, "%s\n", err.message);
+ *     al_probe_free(probe);
+ *     al_net_free(net);
+ *     al_dataset_free(train);
+ *     return err.status != AL_OK;
+ * }
+ * ```
+ * Build: cc example.c $(pkg-config --cflags --libs actlab). The folders and how
+ * one batch travels through them: docs/architecture.md.
  *
  * Conventions every header follows (a function's own comment says when it
  * departs from them):
@@ -19,22 +59,24 @@
 
 #include "actlab/status.h"
 #include "actlab/rng.h"
-#include "actlab/act.h"
-#include "actlab/npy.h"
-#include "actlab/spec.h"
 #include "actlab/util.h"
-#include "actlab/data.h"
+#include "actlab/array.h"
+#include "actlab/npy.h"
 #include "actlab/safetensors.h"
-#include "actlab/stats.h"
-#include "actlab/compare.h"
-#include "actlab/report.h"
-#include "actlab/study.h"
-#include "actlab/optim.h"
-#include "actlab/probe.h"
+#include "actlab/jsonl.h"
+#include "actlab/spec.h"
+#include "actlab/act.h"
 #include "actlab/nn.h"
-#include "actlab/svg.h"
 #include "actlab/loss.h"
-#include "actlab/train.h"
+#include "actlab/optim.h"
+#include "actlab/data.h"
+#include "actlab/probe.h"
 #include "actlab/gradcheck.h"
+#include "actlab/train.h"
+#include "actlab/stats.h"
+#include "actlab/svg.h"
+#include "actlab/report.h"
+#include "actlab/compare.h"
+#include "actlab/study.h"
 
 #endif

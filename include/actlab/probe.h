@@ -13,6 +13,7 @@
 
 #include "actlab/nn.h"
 #include "actlab/status.h"
+#include "actlab/util.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -102,8 +103,9 @@ const al_probe_record *al_probe_records(const al_probe *probe, size_t *count);
 /* The latest epoch-end record of layer `layer` (NULL before the first epoch end). */
 const al_probe_record *al_probe_last_epoch(const al_probe *probe, int layer);
 
-/* Writes one record as a JSON object on one line (no newline). */
-void al_probe_record_write_json(const al_probe_record *r, const char *module, FILE *out);
+/* Appends one record to out as a JSON object on one line, newline included
+ * (docs/probes.md lists the keys); fails only when memory runs out. */
+al_status al_probe_record_json(const al_probe_record *r, const char *module, al_buf *out, al_error *err);
 /* Prints the per-layer summary table of the latest epoch end. */
 void al_probe_print_summary(const al_probe *probe, const al_net *net, FILE *out);
 

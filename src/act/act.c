@@ -1,6 +1,7 @@
 /* Dispatch of the float32 activation passes: resolves an al_act into kernel
  * constants, picks the ISA, splits large tensors across OpenMP threads, and
- * handles PReLU's per-channel slopes and slope gradient.
+ * handles PReLU's per-channel slopes and slope gradient (the one learnable
+ * row; a second would need its own per-channel path here).
  *
  * Determinism: every element's result depends only on its own inputs (RReLU's
  * slope on (seed, index)), and PReLU's slope gradient is summed in double in
@@ -79,43 +80,25 @@ static const al_kernels *kernels_for(al_isa isa)
     return &al_kernels_generic;
 }
 
-/* Kernel constants for a; slope is PReLU's shared weight (unused otherwise). */
-static al_kconst resolve(const al_act *a, const al_act_run *run, float slope, size_t n_out)
+al_act_run al_act_run_default(void)
 {
+    al_act_run run;
+    memset(&run, 0, sizeof run);
+    run.channels = 1;
+    run.inner = 1;
+    return run;
+}
+
+/* Kernel constants for a from its row; weight is the shared learned weight
+ * (PReLU's slope; unused otherwise). */
+static al_kconst resolve(const al_act *a, const al_act_run *run, float weight, size_t n_out)
+{
+    const al_act_row *row = al_act_row_of(a->id);
     al_kconst k;
     memset(&k, 0, sizeof k);
-    const double *p = a->param;
-    k.kernel = (int)a->id;
-    switch (a->id) {
-    case AL_ACT_RELU6: k.kernel = AL_ACT_HARDTANH; k.p0 = 0.0f; k.p1 = 6.0f; break;
-    case AL_ACT_HARDTANH: k.p0 = (float)p[0]; k.p1 = (float)p[1]; break;
-    case AL_ACT_LEAKY_RELU: k.p0 = (float)p[0]; break;
-    case AL_ACT_PRELU: k.kernel = AL_ACT_LEAKY_RELU; k.p0 = slope; break;
-    case AL_ACT_RRELU:
-        if (run->training) {
-            k.p0 = (float)p[0];
-            k.p1 = (float)(p[1] - p[0]);
-            k.key = al_hash_key_from_seed(run->seed);
-            k.offset = (uint32_t)run->offset;
-        } else {
-            k.kernel = AL_ACT_LEAKY_RELU;
-            k.p0 = (float)((p[0] + p[1]) / 2);
-        }
-        break;
-    case AL_ACT_ELU: k.p0 = (float)p[0]; k.p1 = 1.0f; k.p2 = 1.0f; break;
-    case AL_ACT_CELU: k.kernel = AL_ACT_ELU; k.p0 = (float)p[0]; k.p1 = 1.0f; k.p2 = (float)(1.0 / p[0]); break;
-    case AL_ACT_SELU:
-        k.kernel = AL_ACT_ELU;
-        k.p0 = (float)(AL_SELU_SCALE * AL_SELU_ALPHA);
-        k.p1 = (float)AL_SELU_SCALE;
-        k.p2 = 1.0f;
-        break;
-    case AL_ACT_GELU: if (p[0] != 0) k.kernel = AL_KERNEL_GELU_TANH; break;
-    case AL_ACT_SOFTPLUS: k.p0 = (float)p[0]; k.p1 = (float)p[1]; k.p2 = (float)(1.0 / p[0]); break;
-    case AL_ACT_SOFTSHRINK: case AL_ACT_HARDSHRINK: k.p0 = (float)p[0]; break;
-    case AL_ACT_THRESHOLD: k.p0 = (float)p[0]; k.p1 = (float)p[1]; break;
-    default: break;
-    }
+    k.kernel = row->kernel;
+    if (row->resolve)
+        row->resolve(a->param, run, weight, &k);
     if (a->kink_set) {
         double where[AL_ACT_MAX_KINKS], deriv[AL_ACT_MAX_KINKS];
         int nk = al_act_kinks(a, where, deriv);
@@ -151,32 +134,34 @@ static void share(size_t n, int tid, int nt, size_t *b, size_t *e)
 static void run_forward(const al_kernels *kern, const al_kconst *k, const al_act_run *run, size_t n,
                         const float *x, float *y)
 {
+    al_kforward forward = kern->pairs[k->kernel].forward;
     int nt = team_size(run, n);
     if (nt <= 1) {
-        kern->forward(k, 0, n, x, y);
+        forward(k, 0, n, x, y);
         return;
     }
 #pragma omp parallel num_threads(nt)
     {
         size_t b, e;
         share(n, omp_get_thread_num(), omp_get_num_threads(), &b, &e);
-        kern->forward(k, b, e, x, y);
+        forward(k, b, e, x, y);
     }
 }
 
 static void run_backward(const al_kernels *kern, const al_kconst *k, const al_act_run *run,
                          size_t n, const float *x, const float *y, const float *dy, float *dx)
 {
+    al_kbackward backward = kern->pairs[k->kernel].backward;
     int nt = team_size(run, n);
     if (nt <= 1) {
-        kern->backward(k, 0, n, x, y, dy, dx);
+        backward(k, 0, n, x, y, dy, dx);
         return;
     }
 #pragma omp parallel num_threads(nt)
     {
         size_t b, e;
         share(n, omp_get_thread_num(), omp_get_num_threads(), &b, &e);
-        kern->backward(k, b, e, x, y, dy, dx);
+        backward(k, b, e, x, y, dy, dx);
     }
 }
 
@@ -237,12 +222,12 @@ static void prelu_slope_grad(const al_act_run *run, size_t n, const float *x, co
 void al_act_forward_f32(const al_act *a, const al_act_run *run, size_t n,
                         const float *x, float *y, const float *weight)
 {
-    if (a->id == AL_ACT_PRELU && al_act_weight_count(a) > 1) {
+    if (al_act_weight_count(a) > 1) {
         prelu_channels(a, run, n, x, x, y, weight, 0);
         return;
     }
-    float slope = a->id == AL_ACT_PRELU ? weight[0] : 0.0f;
-    al_kconst k = resolve(a, run, slope, n);
+    float shared = al_act_info_of(a->id)->learnable ? weight[0] : 0.0f;
+    al_kconst k = resolve(a, run, shared, n);
     run_forward(kernels_for(run->isa), &k, run, n, x, y);
 }
 
@@ -250,7 +235,8 @@ void al_act_backward_f32(const al_act *a, const al_act_run *run, size_t n,
                          const float *x, const float *y, const float *dy,
                          float *dx, const float *weight, float *dweight)
 {
-    if (a->id == AL_ACT_PRELU) {
+    int learnable = al_act_info_of(a->id)->learnable;
+    if (learnable) {
         size_t nw = al_act_weight_count(a);
         /* the slope gradient reads dy, so it goes first: dx may alias dy */
         if (dweight)
@@ -260,7 +246,7 @@ void al_act_backward_f32(const al_act *a, const al_act_run *run, size_t n,
             return;
         }
     }
-    float slope = a->id == AL_ACT_PRELU ? weight[0] : 0.0f;
-    al_kconst k = resolve(a, run, slope, n);
+    float shared = learnable ? weight[0] : 0.0f;
+    al_kconst k = resolve(a, run, shared, n);
     run_backward(kernels_for(run->isa), &k, run, n, x, y, dy, dx);
 }

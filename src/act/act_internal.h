@@ -1,49 +1,47 @@
-/* Private to src/act: the interface between the dispatcher (act.c) and the
- * per-ISA float32 kernels (kernels_<isa>.c, all built from kernels.inc). */
+/* Private to src/act: the shape of a table row (table.c) and the float64
+ * references the rows point at (reference.c). */
 #ifndef ACTLAB_ACT_INTERNAL_H
 #define ACTLAB_ACT_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "act/kernels.h"
 #include "actlab/act.h"
-#include "actlab/rng.h"
 
-/* Per-call constants, resolved once by the dispatcher from an al_act. */
-typedef struct al_kconst {
-    int kernel;          /* an al_act_id, or AL_KERNEL_GELU_TANH; RReLU in eval and
-                            shared-slope PReLU run as LeakyReLU, ReLU6 as Hardtanh */
-    float p0, p1, p2;    /* kernel-specific constants, see kernels.inc */
-    int kink_set;        /* override the derivative at the kinks */
-    float kink, kink0, kink1;
-    al_hash_key key;     /* RReLU training */
-    uint32_t offset;
-    int stream;          /* non-temporal stores (output far larger than the caches) */
-} al_kconst;
+/* One element of the float64 reference (reference.c): y = f(x), d = f'(x)
+ * from the parameters p; slope is the learned weight or RReLU's drawn slope
+ * (NaN: eval mode), ignored by the others. Kink overrides come after. */
+typedef void al_ref_fn(const double *p, double x, double slope, double *y, double *d);
 
-/* Kernel ids beyond the table's: variants selected by a parameter. */
-enum { AL_KERNEL_GELU_TANH = AL_ACT_COUNT };
+al_ref_fn al_ref_relu, al_ref_relu6, al_ref_leaky_relu, al_ref_prelu, al_ref_rrelu, al_ref_elu,
+    al_ref_celu, al_ref_selu, al_ref_gelu, al_ref_silu, al_ref_mish, al_ref_softplus,
+    al_ref_softsign, al_ref_tanh, al_ref_sigmoid, al_ref_hardtanh, al_ref_hardsigmoid,
+    al_ref_hardswish, al_ref_logsigmoid, al_ref_tanhshrink, al_ref_softshrink,
+    al_ref_hardshrink, al_ref_threshold, al_ref_identity;
 
-typedef void (*al_kforward)(const al_kconst *k, size_t begin, size_t end, const float *x, float *y);
-typedef void (*al_kbackward)(const al_kconst *k, size_t begin, size_t end, const float *x,
-                             const float *y, const float *dy, float *dx);
+/* One activation: what the public API shows, and its behaviour. Every
+ * function takes the parameters in info.params order. NULL means the
+ * default named beside it. */
+typedef struct al_act_row {
+    al_act_info info;
+    /* kink locations and the derivative PyTorch returns there; count.
+     * NULL: smooth (info.has_kink must then be 0) */
+    int (*kinks)(const double *p, double where[AL_ACT_MAX_KINKS], double deriv[AL_ACT_MAX_KINKS]);
+    double (*gain)(const double *p);             /* init gain; NULL: 1 */
+    const char *(*check)(const double *p);       /* why p is invalid beyond the ranges, or NULL;
+                                                    NULL: no such constraint */
+    size_t (*weight_count)(const double *p);     /* learnable: how many weights */
+    double (*init_weight)(const double *p);      /* learnable: each weight's initial value */
+    al_ref_fn *eval_f64;                         /* the float64 reference */
+    al_kernel_id kernel;                         /* the float32 kernel pair */
+    /* fills k's constants from p (weight: the shared learned weight) and may
+     * pick another kernel (GELU's tanh variant, RReLU in eval); NULL: none */
+    void (*resolve)(const double *p, const al_act_run *run, float weight, al_kconst *k);
+} al_act_row;
 
-/* sum over n elements of (x > 0 ? 0 : x*dy): PReLU's slope gradient */
-typedef double (*al_kslope_sum)(const float *x, const float *dy, size_t n);
-
-typedef struct al_kernels {
-    al_kforward forward;
-    al_kbackward backward;
-    al_kslope_sum slope_sum;
-} al_kernels;
-
-extern const al_kernels al_kernels_generic;
-#ifdef AL_HAVE_AVX2
-extern const al_kernels al_kernels_avx2;
-#endif
-#ifdef AL_HAVE_AVX512
-extern const al_kernels al_kernels_avx512;
-#endif
+/* The row of id (an out-of-range id gives Identity's), never NULL. */
+const al_act_row *al_act_row_of(al_act_id id);
 
 /* SELU's constants (Klambauer et al. 2017). */
 #define AL_SELU_ALPHA 1.6732632423543772848170429916717

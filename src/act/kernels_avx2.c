@@ -5,7 +5,7 @@
 #include <sleef.h>
 #include <stdint.h>
 
-#include "act/act_internal.h"
+#include "act/kernels.h"
 
 #define W 8
 typedef __m256 V;
@@ -62,4 +62,4 @@ static inline float vhsum(V a)
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx2 = {forward_any, backward_any, slope_sum_any};
+const al_kernels al_kernels_avx2 = {kernel_pairs, slope_sum_any};

@@ -5,7 +5,7 @@
 #include <sleef.h>
 #include <stdint.h>
 
-#include "act/act_internal.h"
+#include "act/kernels.h"
 
 #define W 16
 typedef __m512 V;
@@ -58,4 +58,4 @@ static inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx512 = {forward_any, backward_any, slope_sum_any};
+const al_kernels al_kernels_avx512 = {kernel_pairs, slope_sum_any};

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "act/act_internal.h"
+#include "act/kernels.h"
 
 #define W 1
 typedef float V;
@@ -39,4 +39,4 @@ static inline float vhsum(V a) { return a; }
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_generic = {forward_any, backward_any, slope_sum_any};
+const al_kernels al_kernels_generic = {kernel_pairs, slope_sum_any};

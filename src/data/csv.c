@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "actlab/util.h"
+#include "base/text.h"
 #include "data/csv_text.h"
 #include "data/source.h"
 
@@ -165,7 +166,7 @@ static al_status find_layout(csv_table *t, const al_csv_options *o, al_csv_info 
         int bad = 0;
         csv_count_cells(&sample[i], t->sep, &bad);
         if (bad)
-            return al_error_set(err, AL_ERR_PARSE, "%s:%zu: unterminated quote", t->path, sample[i].number);
+            return al_error_at(err, AL_ERR_PARSE, t->path, sample[i].number, 0, "unterminated quote");
     }
     /* the lines after a count line: an optional header, then data */
     size_t after = 0; /* index in sample of the line after the count line */
@@ -183,9 +184,8 @@ static al_status find_layout(csv_table *t, const al_csv_options *o, al_csv_info 
             if (o->no_label && f == ncols)
                 features = ncols;
             if (n != rows || f != features)
-                return al_error_set(err, AL_ERR_FORMAT, "%s:%zu: the count line says %zu rows of %zu features, "
-                                    "but the file has %zu rows of %zu", t->path, sample[0].number, n, f, rows,
-                                    features);
+                return al_error_at(err, AL_ERR_FORMAT, t->path, sample[0].number, 0, "the count line says %zu rows "
+                                   "of %zu features, but the file has %zu rows of %zu", n, f, rows, features);
             t->count_line = 1;
             after = 1;
             al_status st = line_names(t, &sample[0], 2, &t->class_names, &t->n_class_names, err);
@@ -195,8 +195,8 @@ static al_status find_layout(csv_table *t, const al_csv_options *o, al_csv_info 
             while (t->n_class_names > 0 && t->class_names[t->n_class_names - 1][0] == '\0')
                 t->n_class_names--;
         } else if (o->count_line == 1) {
-            return al_error_set(err, AL_ERR_FORMAT, "%s:%zu: not a count line (\"ROWS,FEATURES[,class "
-                                "names...]\")", t->path, sample[0].number);
+            return al_error_at(err, AL_ERR_FORMAT, t->path, sample[0].number, 0, "not a count line "
+                               "(\"ROWS,FEATURES[,class names...]\")");
         }
     } else if (o->count_line == 1) {
         return al_error_set(err, AL_ERR_FORMAT, "'%s': a count line needs rows after it", t->path);
@@ -343,9 +343,9 @@ static al_status ragged(const csv_table *t, const csv_line *l, size_t n, al_erro
     if (other)
         snprintf(hint, sizeof hint, ": is the separator %s? (--sep %s)", csv_separator_name(other),
                  other == '\t' ? "tab" : other == CSV_BLANKS ? "space" : (char[2]){other, 0});
-    return al_error_set(err, AL_ERR_PARSE, "%s:%zu: %zu field%s, but the %s has %zu (separator %s)%s", t->path,
-                        l->number, n, n == 1 ? "" : "s", t->names ? "header" : "first row", t->ncols,
-                        csv_separator_name(t->sep), hint);
+    return al_error_at(err, AL_ERR_PARSE, t->path, l->number, 0, "%zu field%s, but the %s has %zu (separator %s)%s",
+                       n, n == 1 ? "" : "s", t->names ? "header" : "first row", t->ncols, csv_separator_name(t->sep),
+                       hint);
 }
 
 /* Parses the data rows: column label_col (or none when label_col is
@@ -362,7 +362,7 @@ static al_status parse_rows(const csv_table *t, size_t label_col, int n_classes,
         int bad = 0;
         size_t n = csv_count_cells(&l, t->sep, &bad);
         if (bad)
-            return al_error_set(err, AL_ERR_PARSE, "%s:%zu: unterminated quote", t->path, l.number);
+            return al_error_at(err, AL_ERR_PARSE, t->path, l.number, 0, "unterminated quote");
         if (n != t->ncols)
             return ragged(t, &l, n, err);
         csv_cells it;
@@ -379,13 +379,13 @@ static al_status parse_rows(const csv_table *t, size_t label_col, int n_classes,
                 column_text(t, k, col, sizeof col);
                 const char *what = is_label ? "label" : c.len ? "cell" : "empty cell";
                 if (!ok)
-                    return al_error_set(err, AL_ERR_PARSE, "%s:%zu: column %s: %s '%s' is not a number", t->path,
-                                        l.number, col, what, echo);
+                    return al_error_at(err, AL_ERR_PARSE, t->path, l.number, 0, "column %s: %s '%s' is not a number",
+                                       col, what, echo);
                 if (!isfinite((float)v))
-                    return al_error_set(err, AL_ERR_NUMERIC, "%s:%zu: column %s: %s '%s' is not a finite "
-                                        "float32 number", t->path, l.number, col, what, echo);
-                return al_error_set(err, AL_ERR_PARSE, "%s:%zu: column %s: label '%s' is not a class index "
-                                    "(a whole number from 0 to %d)", t->path, l.number, col, echo, n_classes - 1);
+                    return al_error_at(err, AL_ERR_NUMERIC, t->path, l.number, 0, "column %s: %s '%s' is not a "
+                                       "finite float32 number", col, what, echo);
+                return al_error_at(err, AL_ERR_PARSE, t->path, l.number, 0, "column %s: label '%s' is not a class "
+                                   "index (a whole number from 0 to %d)", col, echo, n_classes - 1);
             }
             if (is_label)
                 labels[row] = (float)v;

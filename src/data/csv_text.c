@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
+
 /* a number longer than this is not a number anyone wrote on purpose */
 #define CELL_MAX 128
 /* the longest piece of a cell echoed in a message */
@@ -138,15 +140,9 @@ void csv_cell_copy(const csv_cell *c, char *buf, size_t size)
 
 void csv_cell_echo(const csv_cell *c, char *buf, size_t size)
 {
-    char text[ECHO_MAX + 1];
+    char text[ECHO_MAX + 2]; /* one byte over ECHO_MAX tells a cut cell */
     csv_cell_copy(c, text, sizeof text);
-    size_t o = 0;
-    /* bytes a terminal would take as controls are shown as '?' */
-    for (size_t i = 0; text[i] && o + 1 < size; i++)
-        buf[o++] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?' : text[i];
-    buf[o] = '\0';
-    if (c->len > ECHO_MAX && size > ECHO_MAX + 4)
-        memcpy(buf + ECHO_MAX, "...", 4);
+    al_echo_text(text, strlen(text), ECHO_MAX, buf, size);
 }
 
 int csv_parse_number(const csv_cell *c, double *value)

@@ -47,7 +47,8 @@ size_t csv_count_cells(const csv_line *l, char sep, int *bad_quote);
 
 /* Copies a cell's text into buf (NUL-terminated, "" made "), cut to fit. */
 void csv_cell_copy(const csv_cell *c, char *buf, size_t size);
-/* The cell for a message: printable, shortened with "..." when long. */
+/* The cell for a message ("" made "), made safe to print and cut with
+ * "..." when long (al_echo_text); buf holds at least 48 bytes. */
 void csv_cell_echo(const csv_cell *c, char *buf, size_t size);
 /* Parses a whole cell as a double (C locale, strtod's syntax); 0 when it
  * is not a number. */

@@ -59,26 +59,6 @@ const char *al_safetensors_dtype_name(al_dtype dtype)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-/* Copies text from a file into buf for a message: control bytes become '?'
- * so a hostile file cannot garble the terminal, and long text is cut (at a
- * UTF-8 character boundary) with "...". */
-void al_safetensors_echo(const char *s, char *buf, size_t size)
-{
-    size_t len = strlen(s), n = len < ECHO_MAX ? len : ECHO_MAX;
-    if (n + 4 > size)
-        n = size >= 4 ? size - 4 : 0;
-    while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[i] = (c < 0x20 || c == 0x7f) ? '?' : s[i];
-    }
-    if (n < len && size >= 4)
-        memcpy(buf + n, "...", 4);
-    else if (size > 0)
-        buf[n] = '\0';
-}
-
 static const char *json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {

@@ -3,16 +3,21 @@
 #define ACTLAB_IO_SAFETENSORS_INTERNAL_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "actlab/safetensors.h"
+#include "base/text.h"
 
 /* the longest piece of a name or of Jansson's text echoed in a message */
 #define ECHO_MAX 64
 #define SHAPE_TEXT_BYTES (AL_NPY_MAX_RANK * 22 + 3)
 
-/* Copies text from a file into buf for a message: control bytes become '?'
- * and long text is cut (at a UTF-8 boundary) with "...". */
-void al_safetensors_echo(const char *s, char *buf, size_t size);
+/* A name or other text from a file, for a message (al_echo_text): control
+ * characters become '?' and text over ECHO_MAX bytes is cut with "...". */
+static inline void al_safetensors_echo(const char *s, char *buf, size_t size)
+{
+    al_echo_text(s, strlen(s), ECHO_MAX, buf, size);
+}
 
 /* The reserved name of the metadata map in a safetensors header. */
 #define META_KEY "__metadata__"

@@ -198,18 +198,14 @@ static int act_tensors(al_layer *l, al_tensor_decl d[AL_LAYER_MAX_TENSORS])
     return 1;
 }
 
-/* Learnable slopes start at the activation's `init` argument (PReLU's 0.25). */
+/* Learnable weights start where the activation table says (PReLU's init, 0.25). */
 static void act_init(al_layer *l, const al_layer_init *c)
 {
     (void)c;
-    const al_act_info *info = al_act_info_of(l->act.id);
-    double start = 0;
-    for (int i = 0; i < info->n_params; i++)
-        if (strcmp(info->params[i].name, "init") == 0)
-            start = l->act.param[i];
+    float start = (float)al_act_init_weight(&l->act);
     size_t nw = al_act_weight_count(&l->act);
     for (size_t k = 0; k < nw; k++)
-        l->weight[k] = (float)start;
+        l->weight[k] = start;
 }
 
 static al_act_run act_run(const al_layer *l, const al_pass *p)

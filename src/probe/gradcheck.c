@@ -200,12 +200,12 @@ static al_status mirror_build(mirror *m, const al_net *net, size_t batch, int tr
     return AL_OK;
 }
 
-/* The slope argument of al_act_eval_f64 for column `col`: PReLU's weight
- * (one shared or one per channel = dimension 1); NaN elsewhere, which asks
- * RReLU for its eval-mode mean slope. */
+/* The slope argument of al_act_eval_f64 for column `col`: the learned weight
+ * (PReLU's: one shared or one per channel = dimension 1); NaN elsewhere,
+ * which asks RReLU for its eval-mode mean slope. */
 static double act_slope(const mlayer *l, size_t col)
 {
-    if (l->info.act->id == AL_ACT_PRELU && l->w)
+    if (al_act_info_of(l->info.act->id)->learnable && l->w)
         return l->nw == 1 ? l->w[0] : l->w[col];
     return NAN;
 }
@@ -306,7 +306,7 @@ static void layer_backward(const mirror *m, mlayer *l, const double *x, const do
                 double y, d;
                 al_act_eval_f64(l->info.act, x[k], act_slope(l, c), &y, &d);
                 dx[k] = dy[k] * d;
-                if (l->info.act->id == AL_ACT_PRELU && l->dw) {
+                if (al_act_info_of(l->info.act->id)->learnable && l->dw) {
                     /* y is linear in the slope, so dy/dslope = y(slope=1) - y(slope=0),
                      * taken from the table rather than a second copy of PReLU's formula */
                     double y1, y0;

@@ -389,11 +389,7 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
     p->pending = 0;
     int np;
     const al_param_ref *params = al_net_params(net, &np);
-    char *text = NULL;
-    size_t text_size = 0;
-    FILE *lines = p->log ? open_memstream(&text, &text_size) : NULL;
-    if (p->log && !lines)
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory writing the probe log");
+    al_buf lines = {0}; /* the point's records, one line per layer */
     for (int i = 0; i < p->n_layers; i++) {
         layer_state *s = &p->layers[i];
         al_probe_record *r = &p->current[i];
@@ -404,32 +400,26 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
             r->params[j].update_ratio = w > 0 ? sqrt(diff) / w : NAN;
         }
         al_layer_info info = al_net_layer(net, i);
-        if (info.kind == AL_LAYER_ACTIVATION && info.act->id == AL_ACT_PRELU && s->n_params == 1)
+        if (info.kind == AL_LAYER_ACTIVATION && al_act_info_of(info.act->id)->learnable && s->n_params == 1)
             slope_stats(&params[s->param_index[0]], r);
         al_status st = store(p, r, err);
-        if (st != AL_OK) {
-            if (lines)
-                fclose(lines);
-            free(text);
-            return st;
-        }
-        if (r->epoch_end) {
+        if (st == AL_OK && r->epoch_end) {
             s->last_epoch_record = (long)p->n_records - 1;
             if (s->max_abs)
                 memset(s->max_abs, 0, r->units * sizeof(float));
         }
-        if (lines) {
-            al_probe_record_write_json(r, info.module, lines);
-            fputc('\n', lines);
+        if (st == AL_OK && p->log)
+            st = al_probe_record_json(r, info.module, &lines, err);
+        if (st != AL_OK) {
+            al_buf_free(&lines);
+            return st;
         }
     }
-    if (!lines)
+    if (!p->log || lines.len == 0)
         return AL_OK;
     /* the point's records go out in one write, or not at all */
-    fclose(lines);
-    al_status st = text ? al_file_append_whole(p->log, p->log_path, text, text_size, err)
-                        : al_error_set(err, AL_ERR_NOMEM, "out of memory writing the probe log");
-    free(text);
+    al_status st = al_file_append_whole(p->log, p->log_path, lines.data, lines.len, err);
+    al_buf_free(&lines);
     return st;
 }
 

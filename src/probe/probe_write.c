@@ -1,90 +1,88 @@
-/* Probe records as JSON Lines, and the per-layer summary table. */
+/* Probe records as JSON Lines (through actlab/jsonl.h), and the per-layer
+ * summary table. */
+#include "actlab/probe.h"
+
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "actlab/probe.h"
+#include "actlab/jsonl.h"
 
-/* A number, or null when it is not finite (JSON has no NaN). */
-static void num(FILE *out, const char *key, double v)
-{
-    if (isfinite(v))
-        fprintf(out, ", \"%s\": %.9g", key, v);
-    else
-        fprintf(out, ", \"%s\": null", key);
-}
+/* The record's numbers under their field names, in the order written. */
+typedef struct field {
+    const char *key;
+    size_t offset;
+} field;
+#define FIELD(name) {#name, offsetof(al_probe_record, name)}
+static const field EVERY_LAYER[] = {FIELD(in_mean),  FIELD(in_std),   FIELD(out_mean),
+                                    FIELD(out_std),  FIELD(sparsity), FIELD(grad_out_norm)};
+static const field ACTIVATION[] = {FIELD(dead),      FIELD(near_dead),  FIELD(deriv_zero),
+                                   FIELD(deriv_one), FIELD(deriv_mean), FIELD(saturation)};
 
-static void json_string(FILE *out, const char *s)
+static void add_reals(al_json *rec, const al_probe_record *r, const field *fields, size_t n)
 {
-    fputc('"', out);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        memcpy(&v, (const char *)r + fields[i].offset, sizeof v);
+        al_json_add_real(rec, NULL, fields[i].key, v);
     }
-    fputc('"', out);
 }
 
-void al_probe_record_write_json(const al_probe_record *r, const char *module, FILE *out)
+al_status al_probe_record_json(const al_probe_record *r, const char *module, al_buf *out, al_error *err)
 {
-    fprintf(out, "{\"step\": %ld, \"epoch\": %ld, \"epoch_end\": %s, \"layer\": %d, \"module\": ", r->step,
-            r->epoch, r->epoch_end ? "true" : "false", r->layer);
-    json_string(out, module);
-    fprintf(out, ", \"kind\": \"%s\", \"units\": %zu, \"rows\": %zu", al_layer_kind_name(r->kind), r->units, r->rows);
-    num(out, "in_mean", r->in_mean);
-    num(out, "in_std", r->in_std);
-    num(out, "out_mean", r->out_mean);
-    num(out, "out_std", r->out_std);
-    num(out, "sparsity", r->sparsity);
-    num(out, "grad_out_norm", r->grad_out_norm);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_int(&rec, NULL, "step", r->step);
+    al_json_add_int(&rec, NULL, "epoch", r->epoch);
+    al_json_add_bool(&rec, NULL, "epoch_end", r->epoch_end);
+    al_json_add_int(&rec, NULL, "layer", r->layer);
+    al_json_add_string(&rec, NULL, "module", module);
+    al_json_add_string(&rec, NULL, "kind", al_layer_kind_name(r->kind));
+    al_json_add_int(&rec, NULL, "units", (long long)r->units);
+    al_json_add_int(&rec, NULL, "rows", (long long)r->rows);
+    add_reals(&rec, r, EVERY_LAYER, sizeof EVERY_LAYER / sizeof EVERY_LAYER[0]);
     if (r->kind == AL_LAYER_ACTIVATION) {
-        num(out, "dead", r->dead);
-        num(out, "near_dead", r->near_dead);
-        num(out, "deriv_zero", r->deriv_zero);
-        num(out, "deriv_one", r->deriv_one);
-        num(out, "deriv_mean", r->deriv_mean);
-        num(out, "saturation", r->saturation);
-        fprintf(out, ", \"kinks\": %d", r->kinks);
-        if (r->kinks > 0)
-            fprintf(out, ", \"kink_hits\": %llu, \"kink_seen\": %llu, \"kink_hits_total\": %llu",
-                    (unsigned long long)r->kink_hits, (unsigned long long)r->kink_seen,
-                    (unsigned long long)r->kink_hits_total);
-        fprintf(out, ", \"deriv_hist\": {\"lo\": %.9g, \"hi\": %.9g, \"counts\": [", r->bin_lo, r->bin_hi);
+        add_reals(&rec, r, ACTIVATION, sizeof ACTIVATION / sizeof ACTIVATION[0]);
+        al_json_add_int(&rec, NULL, "kinks", r->kinks);
+        if (r->kinks > 0) {
+            al_json_add_int(&rec, NULL, "kink_hits", (long long)r->kink_hits);
+            al_json_add_int(&rec, NULL, "kink_seen", (long long)r->kink_seen);
+            al_json_add_int(&rec, NULL, "kink_hits_total", (long long)r->kink_hits_total);
+        }
+        struct json_t *hist = al_json_add_object(&rec, NULL, "deriv_hist");
+        al_json_add_real(&rec, hist, "lo", r->bin_lo);
+        al_json_add_real(&rec, hist, "hi", r->bin_hi);
+        struct json_t *counts = al_json_add_array(&rec, hist, "counts");
         for (int b = 0; b < r->bins; b++)
-            fprintf(out, "%s%llu", b ? ", " : "", (unsigned long long)r->hist[b]);
-        fprintf(out, "], \"below\": %llu, \"above\": %llu, \"nan\": %llu}", (unsigned long long)r->hist_below,
-                (unsigned long long)r->hist_above, (unsigned long long)r->hist_nan);
+            al_json_add_int(&rec, counts, NULL, (long long)r->hist[b]);
+        al_json_add_int(&rec, hist, "below", (long long)r->hist_below);
+        al_json_add_int(&rec, hist, "above", (long long)r->hist_above);
+        al_json_add_int(&rec, hist, "nan", (long long)r->hist_nan);
     }
     if (r->n_params > 0) {
-        fprintf(out, ", \"params\": [");
+        struct json_t *params = al_json_add_array(&rec, NULL, "params");
         for (int j = 0; j < r->n_params; j++) {
-            fprintf(out, "%s{\"name\": ", j ? ", " : "");
-            json_string(out, r->params[j].name);
-            num(out, "grad_norm", r->params[j].grad_norm);
-            num(out, "weight_norm", r->params[j].weight_norm);
-            num(out, "update_ratio", r->params[j].update_ratio);
-            fputc('}', out);
+            struct json_t *one = al_json_add_object(&rec, params, NULL);
+            al_json_add_string(&rec, one, "name", r->params[j].name);
+            al_json_add_real(&rec, one, "grad_norm", r->params[j].grad_norm);
+            al_json_add_real(&rec, one, "weight_norm", r->params[j].weight_norm);
+            al_json_add_real(&rec, one, "update_ratio", r->params[j].update_ratio);
         }
-        fputc(']', out);
     }
     if (r->slope_count > 0) {
-        fprintf(out, ", \"slopes\": {\"count\": %zu", r->slope_count);
-        num(out, "min", r->slope_min);
-        num(out, "mean", r->slope_mean);
-        num(out, "max", r->slope_max);
+        struct json_t *slopes = al_json_add_object(&rec, NULL, "slopes");
+        al_json_add_int(&rec, slopes, "count", (long long)r->slope_count);
+        al_json_add_real(&rec, slopes, "min", r->slope_min);
+        al_json_add_real(&rec, slopes, "mean", r->slope_mean);
+        al_json_add_real(&rec, slopes, "max", r->slope_max);
         if (r->slope_count <= AL_PROBE_MAX_SLOPES) {
-            fprintf(out, ", \"values\": [");
+            struct json_t *values = al_json_add_array(&rec, slopes, "values");
             for (size_t k = 0; k < r->slope_count; k++)
-                fprintf(out, "%s%.9g", k ? ", " : "", (double)r->slopes[k]);
-            fputc(']', out);
+                al_json_add_real(&rec, values, NULL, (double)r->slopes[k]);
         }
-        fputc('}', out);
     }
-    fputc('}', out);
+    return al_json_end(&rec, out, err);
 }
 
 /* A percentage or "-" in a fixed width. */

@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report/html.h"
 #include "report/report_style.h"
 
 #define ID_MAX 64
@@ -39,178 +41,9 @@ static const char *const verdict_class[] = {"v-supported", "v-not-supported", "v
 /* check, ballot x, question mark, information source */
 static const char *const verdict_icon[] = {"\xe2\x9c\x93", "\xe2\x9c\x97", "?", "i"};
 
-static char *dup_text(const char *t)
-{
-    size_t n = strlen(t);
-    char *d = malloc(n + 1);
-    if (d)
-        memcpy(d, t, n + 1);
-    return d;
-}
-
 static al_status nomem(al_error *err, const char *what)
 {
     return al_error_set(err, AL_ERR_NOMEM, "out of memory adding %s to the report", what);
-}
-
-/* The length of the valid UTF-8 sequence at s (1-4) and its code point, or 0
- * for a malformed, overlong or surrogate sequence. */
-static size_t utf8_char(const unsigned char *s, size_t left, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1Fu, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0Fu, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > left)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
-/* len bytes of text as HTML character data or attribute value: the five
- * special characters become references, malformed UTF-8 becomes U+FFFD and
- * control characters (not allowed in HTML) other than tab and newline are
- * dropped. */
-static void put_escaped(al_buf *out, const char *text, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t n = utf8_char(s + i, len - i, &cp);
-        if (n == 0) {
-            al_buf_append(out, "\xef\xbf\xbd", 3);
-            i++;
-            continue;
-        }
-        switch (cp) {
-        case '&': al_buf_append(out, "&amp;", 5); break;
-        case '<': al_buf_append(out, "&lt;", 4); break;
-        case '>': al_buf_append(out, "&gt;", 4); break;
-        case '"': al_buf_append(out, "&quot;", 6); break;
-        case '\'': al_buf_append(out, "&#39;", 5); break;
-        default:
-            if ((cp >= 0x20 && cp < 0x7F) || cp >= 0xA0 || cp == '\t' || cp == '\n')
-                al_buf_append(out, text + i, n);
-            break;
-        }
-        i += n;
-    }
-}
-
-static void put_text(al_buf *out, const char *text)
-{
-    put_escaped(out, text, strlen(text));
-}
-
-/* The first occurrence of the len_n bytes of needle in s[0..len). */
-static const char *find_in(const char *s, size_t len, const char *needle, size_t len_n)
-{
-    for (size_t i = 0; i + len_n <= len; i++)
-        if (memcmp(s + i, needle, len_n) == 0)
-            return s + i;
-    return NULL;
-}
-
-/* Escaped text with **bold** and `code`; an unclosed or empty marker is
- * literal. Code is verbatim (no bold inside); bold may hold code. */
-static void put_inline(al_buf *out, const char *s, size_t len)
-{
-    size_t start = 0, i = 0;
-    while (i < len) {
-        const char *close = NULL;
-        size_t open_len = 0;
-        if (s[i] == '`') {
-            open_len = 1;
-            close = find_in(s + i + 1, len - i - 1, "`", 1);
-        } else if (s[i] == '*' && i + 1 < len && s[i + 1] == '*') {
-            open_len = 2;
-            close = find_in(s + i + 2, len - i - 2, "**", 2);
-        }
-        if (!close || close == s + i + open_len) {
-            i += open_len ? open_len : 1;
-            continue;
-        }
-        put_escaped(out, s + start, i - start);
-        size_t inner = (size_t)(close - (s + i + open_len));
-        if (open_len == 1) {
-            al_buf_printf(out, "<code>");
-            put_escaped(out, s + i + 1, inner);
-            al_buf_printf(out, "</code>");
-        } else {
-            al_buf_printf(out, "<strong>");
-            put_inline(out, s + i + 2, inner);
-            al_buf_printf(out, "</strong>");
-        }
-        i += 2 * open_len + inner;
-        start = i;
-    }
-    put_escaped(out, s + start, len - start);
-}
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* The end of the paragraph starting at s: a line holding only white space,
- * or the end of the text. *next gets where the following one may start. */
-static size_t paragraph_end(const char *s, size_t len, size_t *next)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] != '\n')
-            continue;
-        size_t j = i + 1;
-        while (j < len && s[j] != '\n' && is_space(s[j]))
-            j++;
-        if (j < len && s[j] == '\n') {
-            *next = j + 1;
-            return i;
-        }
-    }
-    *next = len;
-    return len;
-}
-
-/* Text with inline markup as one <p> per blank-line-separated paragraph. */
-static void put_paragraphs(al_buf *out, const char *cls, const char *text)
-{
-    size_t len = strlen(text), pos = 0;
-    while (pos < len) {
-        size_t next, end = pos + paragraph_end(text + pos, len - pos, &next);
-        next += pos;
-        while (pos < end && is_space(text[pos]))
-            pos++;
-        while (end > pos && is_space(text[end - 1]))
-            end--;
-        if (end > pos) {
-            if (cls)
-                al_buf_printf(out, "<p class=\"%s\">", cls);
-            else
-                al_buf_printf(out, "<p>");
-            put_inline(out, text + pos, end - pos);
-            al_buf_printf(out, "</p>\n");
-        }
-        pos = next;
-    }
 }
 
 /* ---- building ---- */
@@ -221,7 +54,7 @@ al_status al_report_create(const char *title, al_report **out, al_error *err)
     if (!title || !title[0])
         return al_error_set(err, AL_ERR_INVALID, "a report needs a title");
     al_report *r = calloc(1, sizeof *r);
-    if (!r || !(r->title = dup_text(title))) {
+    if (!r || !(r->title = strdup(title))) {
         free(r);
         return nomem(err, "the title");
     }
@@ -297,8 +130,8 @@ al_status al_report_section(al_report *r, const char *id, const char *heading, a
     }
     section *s = &r->sections[r->n_sections];
     memset(s, 0, sizeof *s);
-    s->id = dup_text(id);
-    s->heading = dup_text(heading);
+    s->id = strdup(id);
+    s->heading = strdup(heading);
     if (!s->id || !s->heading) {
         free(s->id);
         free(s->heading);
@@ -314,7 +147,7 @@ al_status al_report_subsection(al_report *r, const char *heading, al_error *err)
         return al_error_set(err, AL_ERR_INVALID, "a report subsection needs a heading");
     al_buf *b = current(r);
     al_buf_printf(b, "<h3>");
-    put_text(b, heading);
+    al_html_text(b, heading);
     al_buf_printf(b, "</h3>\n");
     return finish(r, err, "a subsection");
 }
@@ -330,16 +163,16 @@ al_status al_report_question(al_report *r, const char *text, al_error *err)
         return AL_ERR_INVALID;
     al_buf *b = current(r);
     al_buf_printf(b, "<p class=\"question\"><span class=\"q-label\">Question</span> ");
-    put_inline(b, text, strlen(text));
+    al_html_inline(b, text, strlen(text));
     al_buf_printf(b, "</p>\n");
     if (r->n_sections && !r->sections[r->n_sections - 1].question_html) {
         al_buf q = {0};
-        put_inline(&q, text, strlen(text));
+        al_html_inline(&q, text, strlen(text));
         if (q.failed) {
             al_buf_free(&q);
             return nomem(err, "a question");
         }
-        r->sections[r->n_sections - 1].question_html = q.data ? q.data : dup_text("");
+        r->sections[r->n_sections - 1].question_html = q.data ? q.data : strdup("");
         if (!r->sections[r->n_sections - 1].question_html)
             return nomem(err, "a question");
     }
@@ -350,7 +183,7 @@ al_status al_report_paragraph(al_report *r, const char *text, al_error *err)
 {
     if (need_text(text, "paragraph", err) != AL_OK)
         return AL_ERR_INVALID;
-    put_paragraphs(current(r), NULL, text);
+    al_html_paragraphs(current(r), NULL, text);
     return finish(r, err, "a paragraph");
 }
 
@@ -358,7 +191,7 @@ al_status al_report_note(al_report *r, const char *text, al_error *err)
 {
     if (need_text(text, "note", err) != AL_OK)
         return AL_ERR_INVALID;
-    put_paragraphs(current(r), "note", text);
+    al_html_paragraphs(current(r), "note", text);
     return finish(r, err, "a note");
 }
 
@@ -373,7 +206,7 @@ al_status al_report_verdict(al_report *r, al_verdict kind, const char *text, al_
     al_buf_printf(b, "<div class=\"verdict %s\" role=\"note\">\n<p class=\"v-label\"><span class=\"v-icon\" "
                   "aria-hidden=\"true\">%s</span>%s</p>\n", verdict_class[kind], verdict_icon[kind],
                   verdict_label[kind]);
-    put_paragraphs(b, NULL, text);
+    al_html_paragraphs(b, NULL, text);
     al_buf_printf(b, "</div>\n");
     if (r->n_sections && !r->sections[r->n_sections - 1].has_verdict) {
         r->sections[r->n_sections - 1].has_verdict = 1;
@@ -419,7 +252,7 @@ static void put_figure(al_report *r, const al_buf *svg, const char *caption)
     if (strncmp(rest, "<svg ", 5) == 0) {
         al_buf_printf(b, "<svg role=\"img\" aria-label=\"");
         if (caption[0])
-            put_text(b, caption);
+            al_html_text(b, caption);
         else
             al_buf_printf(b, "Figure %zu", number);
         al_buf_printf(b, "\"");
@@ -429,7 +262,7 @@ static void put_figure(al_report *r, const al_buf *svg, const char *caption)
     al_buf_printf(b, "</div>\n<figcaption><span class=\"fig-num\">Figure %zu.</span>", number);
     if (caption[0]) {
         al_buf_printf(b, " ");
-        put_inline(b, caption, strlen(caption));
+        al_html_inline(b, caption, strlen(caption));
     }
     al_buf_printf(b, "</figcaption>\n</figure>\n");
 }
@@ -497,7 +330,7 @@ static void put_row(al_buf *b, const char *open, const char *close, size_t n_col
         put_cell_class(b, col_flags ? col_flags[c] : 0, cell_flags ? cell_flags[c] : 0);
         al_buf_printf(b, ">");
         if (cells[c])
-            put_text(b, cells[c]);
+            al_html_text(b, cells[c]);
         al_buf_printf(b, "</%s>", close);
     }
     al_buf_printf(b, "</tr>\n");
@@ -520,7 +353,7 @@ al_status al_report_table(al_report *r, const char *caption, size_t n_cols,
                   number);
     if (caption && caption[0]) {
         al_buf_printf(b, " ");
-        put_inline(b, caption, strlen(caption));
+        al_html_inline(b, caption, strlen(caption));
     }
     al_buf_printf(b, "</caption>\n");
     if (header) {
@@ -546,7 +379,7 @@ al_status al_report_preformatted(al_report *r, const char *text, al_error *err)
     size_t len = strlen(text);
     while (len > 0 && text[len - 1] == '\n')
         len--;
-    put_escaped(b, text, len);
+    al_html_escape(b, text, len);
     al_buf_printf(b, "</code></pre>\n");
     return finish(r, err, "a preformatted block");
 }
@@ -557,7 +390,7 @@ al_status al_report_preformatted(al_report *r, const char *text, al_error *err)
 static void put_section(al_buf *out, const section *s, size_t number, int with_contents)
 {
     al_buf_printf(out, "<section id=\"%s\">\n<h2><span class=\"sec-num\">%zu</span><span>", s->id, number);
-    put_text(out, s->heading);
+    al_html_text(out, s->heading);
     al_buf_printf(out, "</span>");
     if (with_contents)
         al_buf_printf(out, "<a class=\"up\" href=\"#al-contents\">contents \xe2\x86\x91</a>");
@@ -572,12 +405,12 @@ al_status al_report_render(const al_report *r, al_buf *out, al_error *err)
     al_buf_printf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                   "<meta name=\"generator\" content=\"actlab\">\n<title>");
-    put_text(out, r->title);
+    al_html_text(out, r->title);
     al_buf_printf(out, "</title>\n<style>\n");
     al_report_put_css(out);
     al_buf_printf(out, "</style>\n</head>\n<body>\n<div class=\"page\">\n"
                   "<header>\n<p class=\"eyebrow\">actlab report</p>\n<h1>");
-    put_text(out, r->title);
+    al_html_text(out, r->title);
     al_buf_printf(out, "</h1>\n");
     if (r->preamble.data)
         al_buf_append(out, r->preamble.data, r->preamble.len);
@@ -590,7 +423,7 @@ al_status al_report_render(const al_report *r, al_buf *out, al_error *err)
         for (size_t i = 0; i < r->n_sections; i++) {
             const section *s = &r->sections[i];
             al_buf_printf(out, "<li><span class=\"toc-num\">%zu</span><a href=\"#%s\">", i + 1, s->id);
-            put_text(out, s->heading);
+            al_html_text(out, s->heading);
             al_buf_printf(out, "</a>");
             if (s->has_verdict)
                 al_buf_printf(out, "<span class=\"pill %s\">%s</span>", verdict_class[s->verdict],
@@ -654,7 +487,7 @@ static char *absolute_path(const char *path)
 {
     size_t plen = strlen(path);
     if (path[0] == '/')
-        return dup_text(path);
+        return strdup(path);
     while (path[0] == '.' && path[1] == '/')
         path += 2, plen -= 2;
     for (size_t cap = 256; cap <= (1u << 20); cap *= 2) {

@@ -305,20 +305,17 @@ al_status study_act_plot(al_study_env *env, const char *const *acts, size_t n, d
     al_status st = al_chart_create("f(x)", "x", "f(x)", 480, 320, &charts[0], err);
     if (st == AL_OK)
         st = al_chart_create("f'(x)", "x", "f'(x)", 480, 320, &charts[1], err);
-    double xs[POINTS], y[POINTS], d[POINTS];
     for (size_t i = 0; st == AL_OK && i < n; i++) {
         al_act a;
+        al_act_curve curve = {0};
         st = al_act_parse(acts[i], &a, err);
-        if (st != AL_OK)
-            break;
-        double slope = a.id == AL_ACT_PRELU ? 0.25 : 0;
-        for (int k = 0; k < POINTS; k++) {
-            xs[k] = lo + (hi - lo) * k / (POINTS - 1);
-            al_act_eval_f64(&a, xs[k], slope, &y[k], &d[k]);
-        }
-        st = al_chart_add_series(charts[0], acts[i], POINTS, xs, y, al_chart_palette(i), err);
         if (st == AL_OK)
-            st = al_chart_add_series(charts[1], acts[i], POINTS, xs, d, al_chart_palette(i), err);
+            st = al_act_sample_curve(&a, lo, hi, POINTS, &curve, err);
+        if (st == AL_OK)
+            st = al_chart_add_series(charts[0], acts[i], curve.n, curve.x, curve.y, al_chart_palette(i), err);
+        if (st == AL_OK)
+            st = al_chart_add_series(charts[1], acts[i], curve.n, curve.x, curve.dy, al_chart_palette(i), err);
+        al_act_curve_free(&curve);
     }
     for (int k = 0; st == AL_OK && k < 2; k++) {
         st = al_chart_add_hline(charts[k], 0, err);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actlab/jsonl.h"
 #include "actlab/loss.h"
 #include "train/checkpoint.h"
 #include "train/objective.h"
@@ -128,25 +129,22 @@ static al_status log_epoch(loop *l, const al_train_progress *p, int resumed, al_
                                       strerror(errno));
         setvbuf(l->log, NULL, _IONBF, 0);
     }
-    char record[768];
-    int n = snprintf(record, sizeof record, "{\"epoch\": %ld, \"step\": %ld, \"train_loss\": %.9g", p->epoch,
-                     p->step, p->loss);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_int(&rec, NULL, "epoch", p->epoch);
+    al_json_add_int(&rec, NULL, "step", p->step);
+    al_json_add_real(&rec, NULL, "train_loss", p->loss);
     if (!isnan(p->accuracy))
-        n += snprintf(record + n, sizeof record - (size_t)n, ", \"train_accuracy\": %.6f", p->accuracy);
-    n += snprintf(record + n, sizeof record - (size_t)n, ", \"lr\": %.9g, \"seconds\": %.3f", p->lr, p->seconds);
-    const char *names[2] = {"test", "val"};
+        al_json_add_real(&rec, NULL, "train_accuracy", p->accuracy);
+    al_json_add_real(&rec, NULL, "lr", p->lr);
+    al_json_add_real(&rec, NULL, "seconds", p->seconds);
+    const char *names[2][3] = {{"test_loss", "test_accuracy", "test_r2"}, {"val_loss", "val_accuracy", "val_r2"}};
     double values[2][3] = {{p->test_loss, p->test_accuracy, p->test_r2}, {p->val_loss, p->val_accuracy, p->val_r2}};
-    for (int k = 0; k < 2; k++) {
-        if (isnan(values[k][0]))
-            continue;
-        n += snprintf(record + n, sizeof record - (size_t)n, ", \"%s_loss\": %.9g", names[k], values[k][0]);
-        if (!isnan(values[k][1]))
-            n += snprintf(record + n, sizeof record - (size_t)n, ", \"%s_accuracy\": %.6f", names[k], values[k][1]);
-        if (!isnan(values[k][2]))
-            n += snprintf(record + n, sizeof record - (size_t)n, ", \"%s_r2\": %.6f", names[k], values[k][2]);
-    }
-    n += snprintf(record + n, sizeof record - (size_t)n, "}\n");
-    return al_file_append_whole(l->log, path, record, (size_t)n, err);
+    for (int k = 0; k < 2; k++)
+        for (int m = 0; !isnan(values[k][0]) && m < 3; m++)
+            if (!isnan(values[k][m]))
+                al_json_add_real(&rec, NULL, names[k][m], values[k][m]);
+    return al_jsonl_append(l->log, path, &rec, err);
 }
 
 /* Stops on request: a checkpoint at `at` (when there is somewhere to put it),
