@@ -23,9 +23,9 @@ static const char usage[] =
     "model:\n"
     "  --width N (128)          hidden width of the built-in MLP (input and classes from the data)\n"
     "  --model SPEC             a template instead, with {act} where the activation goes\n"
-    "data:\n"
-    "  --data fashion-mnist | --train DATA --test DATA   (as for `actlab train`)\n"
-    "  --subset N               use the first N training rows   --standardize\n"
+    "data (as for `actlab train`; accuracy is measured on the test rows):\n";
+
+static const char usage_tail[] =
     "training:\n"
     "  --seeds K (5)  --epochs N (5)  --batch N (128)  --opt sgd|adam|adamw|rmsprop  --lr X (0.05)\n"
     "  --momentum X (0.9 for sgd)  --weight-decay X\n"
@@ -92,51 +92,13 @@ typedef struct compare_args {
     al_init_scheme inits[MAX_ITEMS];
     int bn[MAX_ITEMS], depths[MAX_ITEMS];
     double kinks[MAX_ITEMS], lrs[MAX_ITEMS];
-    const char *data, *train, *test, *report, *baseline;
-    long subset, width;
-    int standardize;
+    const char *report, *baseline;
+    long width;
+    cli_data_args data;
 } compare_args;
 
-/* Loads train and test data (with --subset and --standardize). */
-static int load(const compare_args *a, al_dataset **train, al_dataset **test)
-{
-    al_error err = {0};
-    al_status st;
-    if (a->data) {
-        if (strcmp(a->data, "fashion-mnist") != 0)
-            return cli_usage_error("compare", "--data takes 'fashion-mnist'; other data go in --train/--test");
-        st = al_dataset_load_fashion_mnist(NULL, AL_DATA_TRAIN, train, &err);
-        if (st == AL_OK)
-            st = al_dataset_load_fashion_mnist(NULL, AL_DATA_TEST, test, &err);
-    } else {
-        if (!a->test)
-            return cli_usage_error("compare", "--train needs --test DATA (accuracy is measured on it)");
-        st = cli_load_data(a->train, train, &err);
-        if (st == AL_OK)
-            st = cli_load_data(a->test, test, &err);
-    }
-    if (st == AL_OK && a->subset > 0 && (size_t)a->subset < al_dataset_count(*train)) {
-        al_dataset *head = NULL, *rest = NULL;
-        st = al_dataset_split(*train, al_dataset_count(*train) - (size_t)a->subset, AL_SPLIT_LAST, 0, &head, &rest,
-                              &err);
-        if (st == AL_OK) {
-            al_dataset_free(*train);
-            al_dataset_free(rest);
-            *train = head;
-        }
-    }
-    if (st == AL_OK && a->standardize) {
-        al_feature_stats fs;
-        st = al_feature_stats_compute(*train, AL_STANDARDIZE_GLOBAL, &fs, &err);
-        if (st == AL_OK) {
-            st = al_dataset_standardize(*train, &fs, &err);
-            if (st == AL_OK)
-                st = al_dataset_standardize(*test, &fs, &err);
-            al_feature_stats_free(&fs);
-        }
-    }
-    return st == AL_OK ? 0 : cli_fail("compare", &err);
-}
+/* compare takes every shared data flag but --val (it measures the test rows only) */
+#define COMPARE_DATA (CLI_DATA_ALL & ~CLI_DATA_VAL)
 
 /* A chart of mean test accuracy per epoch with 95 % bands, one series per arm. */
 static al_status curves_chart(const al_compare *c, long epochs, size_t seeds, al_chart **out, al_error *err)
@@ -226,16 +188,24 @@ int cmd_compare(int argc, char **argv)
     memset(&f, 0, sizeof f);
     o.dir = "actlab-compare";
     a.width = 128;
+    cli_data_args_init(&a.data, COMPARE_DATA);
     const char *opt_name = NULL;
     double lr = NAN, momentum = NAN, wd = NAN;
     for (int i = 0; i < argc; i++) {
         const char *flag = argv[i];
         if (cli_is_help(flag)) {
             fputs(usage, stdout);
+            cli_data_usage(stdout, COMPARE_DATA);
+            fputs(usage_tail, stdout);
             return 0;
         }
+        int drc = 0;
+        if (cli_data_flag(cmd, &a.data, argc, argv, &i, &drc)) {
+            if (drc)
+                return drc;
+            continue;
+        }
         if (strcmp(flag, "--quiet") == 0) { o.quiet = 1; continue; }
-        if (strcmp(flag, "--standardize") == 0) { a.standardize = 1; continue; }
         if (strncmp(flag, "--", 2) != 0)
             return cli_usage_error(cmd, "unexpected argument '%s'", flag);
         if (i + 1 >= argc)
@@ -291,15 +261,11 @@ int cmd_compare(int argc, char **argv)
             f.depths = a.depths;
             f.n_depths = (size_t)k;
         } else if (strcmp(flag, "--model") == 0) f.template_spec = v;
-        else if (strcmp(flag, "--data") == 0) a.data = v;
-        else if (strcmp(flag, "--train") == 0) a.train = v;
-        else if (strcmp(flag, "--test") == 0) a.test = v;
         else if (strcmp(flag, "--out") == 0) o.dir = v;
         else if (strcmp(flag, "--report") == 0) a.report = v;
         else if (strcmp(flag, "--baseline") == 0) a.baseline = v;
         else if (strcmp(flag, "--opt") == 0) opt_name = v;
         else if (strcmp(flag, "--width") == 0) rc = cli_long(cmd, flag, v, 1, 1 << 20, &a.width);
-        else if (strcmp(flag, "--subset") == 0) rc = cli_long(cmd, flag, v, 1, 1L << 40, &a.subset);
         else if (strcmp(flag, "--seeds") == 0) { rc = cli_long(cmd, flag, v, 2, 1000, &x); o.seeds = (size_t)x; }
         else if (strcmp(flag, "--epochs") == 0) { rc = cli_long(cmd, flag, v, 1, 100000, &x); o.epochs = x; }
         else if (strcmp(flag, "--batch") == 0) { rc = cli_long(cmd, flag, v, 1, 1 << 20, &x); o.batch = (size_t)x; }
@@ -315,8 +281,11 @@ int cmd_compare(int argc, char **argv)
     }
     if (f.n_acts == 0)
         return cli_usage_error(cmd, "--acts LIST is required, e.g. --acts 'ReLU(),LeakyReLU(),ELU()'");
-    if (!a.data && !a.train)
-        return cli_usage_error(cmd, "give --data fashion-mnist or --train DATA --test DATA");
+    int drc = cli_data_check(cmd, &a.data, CLI_NEED_TRAIN);
+    if (drc == 0 && a.data.no_test)
+        drc = cli_usage_error(cmd, "--test 0: compare measures a test set; give a file or a share to hold out");
+    if (drc)
+        return drc;
     al_error err = {0};
     for (size_t k = 0; k < f.n_acts; k++) { /* before the data load, which takes seconds */
         al_act check;
@@ -337,8 +306,9 @@ int cmd_compare(int argc, char **argv)
     if (!isnan(momentum)) o.optim.momentum = momentum;
     if (!isnan(wd)) o.optim.weight_decay = wd;
     o.progress = cli_print_progress;
-    al_dataset *train = NULL, *test = NULL;
-    int rc = load(&a, &train, &test);
+    cli_sets sets;
+    int rc = cli_load_sets(cmd, &a.data, NULL, o.quiet, &sets);
+    al_dataset *train = sets.train, *test = sets.test;
     al_compare *c = NULL;
     if (rc == 0) {
         f.in = al_dataset_features(train);
@@ -388,7 +358,6 @@ int cmd_compare(int argc, char **argv)
             fprintf(stderr, "report: %s\n", url);
     }
     al_compare_free(c);
-    al_dataset_free(train);
-    al_dataset_free(test);
+    cli_sets_free(&sets);
     return rc;
 }

@@ -19,8 +19,8 @@ static const char usage[] =
     "  --out DIR           job results (actlab-study); finished jobs are reused by a re-run\n"
     "  --seeds K           seeds per arm instead of the budget's (at least 2)\n"
     "  --jobs N            worker processes (default: the number of cores)\n"
-    "  --data DIR          the Fashion-MNIST folder (" AL_FASHION_MNIST_DIR ")\n"
-    "  --quiet             no progress on stderr\n";
+    "  --quiet             no progress on stderr\n"
+    "data (the studies run on Fashion-MNIST, as their protocols say):\n";
 
 /* The flags of the option fields a library error may name. */
 static const cli_flag study_flags[] = {
@@ -99,6 +99,8 @@ int cmd_study(int argc, char **argv)
     const al_study **chosen = calloc(al_study_count() * (size_t)(argc + 1), sizeof *chosen);
     size_t n = 0;
     int rc = 0, want_list = 0;
+    cli_data_args data_args;
+    cli_data_args_init(&data_args, CLI_DATA_DATA);
     if (!chosen) {
         fprintf(stderr, "actlab study: out of memory\n");
         return 1;
@@ -107,9 +109,12 @@ int cmd_study(int argc, char **argv)
         const char *a = argv[i];
         if (cli_is_help(a)) {
             fputs(usage, stdout);
+            cli_data_usage(stdout, CLI_DATA_DATA);
             free(chosen);
             return 0;
         }
+        if (cli_data_flag(cmd, &data_args, argc, argv, &i, &rc))
+            continue;
         if (strcmp(a, "--full") == 0) {
             o.full = 1;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -125,8 +130,6 @@ int cmd_study(int argc, char **argv)
                 report_dir = v;
             else if (strcmp(a, "--out") == 0)
                 o.out_dir = v;
-            else if (strcmp(a, "--data") == 0)
-                o.data_dir = v;
             else if (strcmp(a, "--seeds") == 0) {
                 if ((rc = cli_long(cmd, a, v, 2, 1000, &x)) == 0)
                     o.seeds = (size_t)x;
@@ -189,6 +192,16 @@ int cmd_study(int argc, char **argv)
         }
     }
     o.progress = cli_print_progress;
+    /* --data fashion-mnist is the package's folder, as for train; a folder is taken as it is */
+    if (data_args.data && strcmp(data_args.data, "fashion-mnist") != 0) {
+        struct stat sb;
+        if (stat(data_args.data, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            free(chosen);
+            return cli_usage_error(cmd, "--data takes 'fashion-mnist' or a folder holding its files, got '%s'",
+                                   data_args.data);
+        }
+        o.data_dir = data_args.data;
+    }
     al_study_data *data = NULL;
     if (al_study_data_create(o.data_dir, &data, &err) != AL_OK) {
         al_report_free(report);

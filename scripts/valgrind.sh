@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs a short training (checkpoints, --resume, log, --save), eval, predict
+# (also from a gzip CSV in scikit-learn's format, with validation, early
+# stopping, the best epoch and the stored standardisation, and a regression)
 # and `act eval` of a BUILD_DIR's actlab under valgrind memcheck, each with
 # leaks (definite, indirect, possible) counted as errors. Also some commands
 # that fail on purpose, since error paths are where leaks hide.
@@ -52,7 +54,12 @@ for ((i = 0; i < 96; i++)); do
 done
 npy '<f4' '(96, 4)' x.npy "$x"
 npy '<i4' '(96,)' y.npy "$y"
+npy '<f4' '(1, 4)' bad-nan.npy '\x00\x00\x00\x00\x00\x00\xc0\x7f\x00\x00\x00\x00\x00\x00\x00\x00'
 printf 'not an npy file\n' >bad.npy
+# the same rows as a gzip CSV behind scikit-learn's count line, and a regression CSV
+{ echo "96,4,a,b,c"; for ((i = 0; i < 96; i++)); do c=$((i % 3));
+    echo "$(( (i * 7) % 5 )),$(( (i * 3) % 4 )).5,$((c * 2)),$(( i % 7 )),$c"; done; } | gzip -n >rows.csv.gz
+{ echo "u,v,target"; for ((i = 0; i < 40; i++)); do echo "$i,$(( i % 5 )),$(( 2 * i + 1 )).25"; done; } >reg.csv
 
 model='Linear(4, 16), BatchNorm1d(16), PReLU(), Dropout(p=0.2), Linear(16, 3)'
 passed=0; failed=0
@@ -80,6 +87,12 @@ vg 0 train-adam   train --model 'Linear(4, 8), GELU(), Linear(8, 3)' --train x.n
   --batch 32 --opt adamw --schedule cosine --standardize --quiet
 vg 0 eval         eval --model "$model" --weights m.safetensors --test x.npy,y.npy
 vg 0 predict      predict --model "$model" --weights m.safetensors --in x.npy --out p.npy
+vg 0 train-csv    train --model 'Linear(4, 8), ReLU(), Linear(8, 3)' --train rows.csv.gz --val 0.2 \
+  --early-stop 2 --keep-best --standardize --epochs 6 --batch 16 --save c.safetensors --quiet
+vg 0 eval-csv     eval --weights c.safetensors --train rows.csv.gz --quiet
+vg 0 predict-csv  predict --weights c.safetensors --in rows.csv.gz --quiet
+vg 0 train-reg    train --model 'Linear(2, 1)' --train reg.csv --opt adam --epochs 3 --save r.safetensors --quiet
+vg 0 eval-reg     eval --weights r.safetensors --train reg.csv --quiet
 vg 0 act-eval     act eval 'ELU(alpha=0.5)' --in x.npy --out ex.npy --grad-in x.npy --grad-out dx.npy
 vg 0 act-prelu    act eval 'PReLU(num_parameters=4)' --in x.npy --out px.npy --grad-in x.npy \
   --grad-out pdx.npy --weight-grad-out pdw.npy
@@ -87,6 +100,8 @@ vg 0 act-rrelu    act eval 'RReLU()' --train --seed 3 --in x.npy --out rx.npy
 # error paths: each must fail cleanly, with nothing leaked
 vg 1 bad-data     train --model "$model" --train bad.npy,y.npy --quiet
 vg 1 bad-weights  eval --model 'Linear(4, 5), ReLU(), Linear(5, 3)' --weights m.safetensors --test x.npy,y.npy
+vg 1 diverged     train --model "$model" --train x.npy,y.npy --lr 1e9 --batch 8 --save d.safetensors --quiet
+vg 1 predict-nan  predict --weights c.safetensors --in bad-nan.npy
 vg 2 bad-spec     train --model 'Linear(4, 16), Relu(), Linear(16, 3)' --train x.npy,y.npy --quiet
 vg 1 bad-out      act eval 'ReLU()' --in x.npy --out no/such/dir/y.npy
 echo "valgrind: $passed passed, $failed failed"

@@ -79,7 +79,9 @@ typedef struct al_net_options {
 al_net_options al_net_options_default(void);
 
 /* Builds a net from a spec; errors give line, column and what was expected
- * (an unknown module, a size mismatch between consecutive layers, ...). */
+ * (an unknown module, a size mismatch between consecutive layers, ...).
+ * Allocates every parameter (options may be NULL: the defaults); *out is a
+ * new net (al_net_free), NULL on failure. */
 al_status al_net_create(const char *spec, const al_net_options *options, al_net **out, al_error *err);
 /* Frees the net and everything it owns; NULL is fine. */
 void al_net_free(al_net *net);
@@ -106,7 +108,8 @@ const al_param_ref *al_net_buffers(const al_net *net, int *count);
 /* BatchNorm layer `index`'s num_batches_tracked (0 for other layers). */
 int64_t *al_net_batches_tracked(al_net *net, int index);
 
-/* Allocates the buffers for batches of up to `batch` rows (no-op if large enough). */
+/* Allocates the buffers for batches of up to `batch` rows (no-op if large
+ * enough); they are freed with the net. */
 al_status al_net_prepare(al_net *net, size_t batch, al_error *err);
 
 /* Forward pass of `batch` rows of x ([batch, in_features], kept by pointer
@@ -142,16 +145,22 @@ int al_net_activation_derivative(const al_net *net, int index, const float *ones
 /* Saves every parameter and buffer under PyTorch's state_dict names (F32;
  * BatchNorm's num_batches_tracked as I64), atomically. */
 al_status al_net_save(const al_net *net, const char *path, al_error *err);
+/* As al_net_save, with n_meta "__metadata__" strings (meta may be NULL when
+ * n_meta is 0); PyTorch ignores them. */
+al_status al_net_write(const al_net *net, const char *path, const al_tensor_meta *meta, size_t n_meta,
+                       al_error *err);
 /* Loads a state_dict saved by actlab or PyTorch; every name, shape and dtype
  * must match the net, and all mismatches are listed in the error. */
 al_status al_net_load(al_net *net, const char *path, al_error *err);
 /* Appends views of the net's state_dict to t, in PyTorch's order (per module:
  * weight, bias, running_mean, running_var, num_batches_tracked); with
- * shapes_only the views carry no data (a description for al_tensors_check). */
+ * shapes_only the views carry no data (a description for al_tensors_check).
+ * Allocates t's entries and names (al_tensors_free), not the data. */
 al_status al_net_state_dict(al_net *net, al_tensors *t, int shapes_only, al_error *err);
 /* Copies the model's entries of loaded into the net after checking every
- * name, shape and dtype; entries named "optim.*" (a checkpoint's optimizer
- * state) are skipped. source names the file in messages. */
+ * name, shape and dtype; entries named "optim.*" and "best.*" (a
+ * checkpoint's optimizer state and best weights) are skipped. source names
+ * the file in messages. */
 al_status al_net_load_state(al_net *net, const al_tensors *loaded, const char *source, al_error *err);
 
 #ifdef __cplusplus
