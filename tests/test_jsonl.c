@@ -128,6 +128,17 @@ static void test_layout(void)
     if (line_of(&rec, line, sizeof line))
         CHECK(strcmp(line, "{\"z\": 1, \"a\": 2, \"m\": {\"k\": \"v\", \"list\": [3, {\"t\": true}]}, \"x\": 0.5}") == 0,
               "[%s]", line);
+    /* a record whose top level is an array */
+    al_json_begin_array(&rec);
+    al_json_add_int(&rec, NULL, NULL, 1);
+    json_t *obj = al_json_add_object(&rec, NULL, NULL);
+    al_json_add_string(&rec, obj, "k", "v");
+    if (line_of(&rec, line, sizeof line))
+        CHECK(strcmp(line, "[1, {\"k\": \"v\"}]") == 0, "[%s]", line);
+    al_json_begin_array(&rec);
+    al_json_add_int(&rec, NULL, "key", 1); /* a key into an array: refused */
+    CHECK(rec.failed, "a key at an array's top level is refused");
+    al_json_discard(&rec);
     /* two records into one buffer: two lines (how the probe writes a point) */
     al_buf out = {0};
     for (int i = 0; i < 2; i++) {

@@ -15,12 +15,22 @@
 
 #define FULL_DIGITS 17
 
-void al_json_begin(al_json *rec)
+static void begin(al_json *rec, json_t *root)
 {
-    rec->root = json_object();
-    rec->failed = rec->root == NULL;
+    rec->root = root;
+    rec->failed = root == NULL;
     rec->digits = 0;
     rec->compact = 0;
+}
+
+void al_json_begin(al_json *rec)
+{
+    begin(rec, json_object());
+}
+
+void al_json_begin_array(al_json *rec)
+{
+    begin(rec, json_array());
 }
 
 void al_json_set_compact(al_json *rec, int digits)
