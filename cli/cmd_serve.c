@@ -1,9 +1,7 @@
 /* `actlab serve`: the playground, a local web page that trains a network in
  * this process and shows it learning (docs/playground.md). */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "actlab/serve.h"
@@ -18,17 +16,6 @@ static const char serve_usage[] =
     "  --max-runs N     runs alive at once over all tabs (16; a compare view uses two)\n"
     "Ctrl-C stops the server.\n";
 
-static int parse_int(const char *flag, const char *v, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi)
-        return cli_usage_error("serve", "%s takes an integer in [%ld, %ld], got '%s'", flag, lo, hi, v);
-    *out = (int)x;
-    return 0;
-}
-
 int cmd_serve(int argc, char **argv)
 {
     al_serve_options o = al_serve_options_default();
@@ -41,15 +28,19 @@ int cmd_serve(int argc, char **argv)
         if (i + 1 >= argc)
             return cli_usage_error("serve", "%s needs a value", f);
         const char *v = argv[++i];
+        long n = 0;
         int rc = 0;
-        if (strcmp(f, "--port") == 0)
-            rc = parse_int(f, v, 0, 65535, &o.port);
-        else if (strcmp(f, "--host") == 0)
+        if (strcmp(f, "--port") == 0) {
+            rc = cli_long("serve", f, v, 0, 65535, &n);
+            o.port = (int)n;
+        } else if (strcmp(f, "--host") == 0) {
             o.host = v;
-        else if (strcmp(f, "--max-runs") == 0) {
-            rc = parse_int(f, v, 1, 256, &o.max_runs);
-        } else
+        } else if (strcmp(f, "--max-runs") == 0) {
+            rc = cli_long("serve", f, v, 1, 256, &n);
+            o.max_runs = (int)n;
+        } else {
             return cli_usage_error("serve", "unknown option '%s'", f);
+        }
         if (rc)
             return rc;
     }

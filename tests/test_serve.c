@@ -165,6 +165,22 @@ static void test_pages(void)
     }
     json_decref(j);
     free(r.body);
+    /* the config comes back as sent: values typed with up to 9 digits, text with quotes */
+    r = post("/api/runs", "{\"lr\":0.0123,\"momentum\":0.3,\"act\":\"GELU(approximate='tanh')\"}");
+    j = json_of(&r);
+    json_t *cfg = json_object_get(j, "config");
+    CHECK(r.status == 200 && json_real_value(json_object_get(cfg, "lr")) == 0.0123 &&
+              json_real_value(json_object_get(cfg, "momentum")) == 0.3 &&
+              strcmp(json_string_value(json_object_get(cfg, "act")), "GELU(approximate='tanh')") == 0,
+          "the config reads back: %s", r.body ? r.body : "");
+    const char *id = json_string_value(json_object_get(j, "id"));
+    char close[128];
+    snprintf(close, sizeof close, "/api/runs/%s/close", id ? id : "none");
+    response c = post(close, "{}");
+    CHECK(c.status == 200, "close");
+    free(c.body);
+    json_decref(j);
+    free(r.body);
 }
 
 static void test_bad_input(void)
@@ -200,6 +216,7 @@ static void test_bad_input(void)
         {"speed 0", "{\"speed\":0}", "speed"},
         {"batchnorm as number", "{\"batchnorm\":1}", "batchnorm"},
         {"unknown field", "{\"layerz\":[2]}", "layerz"},
+        {"a field named with quotes and control characters", "{\"a\\\"b\\\\c\\nd\\u0001\":1}", "'a\"b\\c\nd\x01'"},
         {"duplicate field", "{\"lr\":0.1,\"lr\":0.2}", "JSON"},
         {"not JSON", "layers=2", "JSON"},
         {"not an object", "[1,2]", "object"},

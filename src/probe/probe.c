@@ -16,13 +16,16 @@
 
 typedef struct layer_state {
     float *max_abs;           /* per unit: max |f'| since the epoch began (activation layers) */
+    size_t units;
+    size_t epoch_rows;        /* samples seen since the epoch began */
     int kinks;
     float kink_at[AL_ACT_MAX_KINKS];
     uint64_t kink_hits, kink_seen, kink_total;
     int param_index[2];       /* into the net's parameter list */
     size_t param_offset[2];   /* where each tensor's values sit in the probe's `before` copy */
     int n_params;
-    long last_epoch_record;   /* index into records, -1 before the first epoch end */
+    int has_last_epoch;
+    al_probe_record last_epoch; /* a copy: max_records may drop it from the records */
 } layer_state;
 
 struct al_probe {
@@ -36,8 +39,11 @@ struct al_probe {
     float *before;            /* parameter values before the update, at a probe point */
     int pending;              /* statistics taken, waiting for the update */
     al_probe_record *current; /* n_layers records of the pending point */
+    /* records[first .. n_records) are kept; with max_records the array holds
+     * at most twice that, and the kept ones move to the front when it fills,
+     * so dropping the oldest costs one move per max_records records stored */
     al_probe_record *records;
-    size_t n_records, cap_records;
+    size_t first, n_records, cap_records;
 };
 
 al_probe_options al_probe_options_default(void)
@@ -105,7 +111,7 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
     for (int i = 0; i < p->n_layers; i++) {
         layer_state *s = &p->layers[i];
         al_layer_info info = al_net_layer(net, i);
-        s->last_epoch_record = -1;
+        s->units = info.out_features;
         if (info.kind == AL_LAYER_ACTIVATION) {
             s->max_abs = calloc(info.out_features, sizeof(float));
             if (!s->max_abs) {
@@ -230,6 +236,7 @@ static void accumulate(layer_state *s, const float *x, const float *d, size_t ro
     s->kink_hits += hits;
     s->kink_total += hits;
     s->kink_seen += rows * units;
+    s->epoch_rows += rows;
 }
 
 /* At a probe point: the derivative's distribution on this batch. */
@@ -370,8 +377,18 @@ static void slope_stats(const al_param_ref *w, al_probe_record *r)
 
 static al_status store(al_probe *p, const al_probe_record *r, al_error *err)
 {
-    if (p->n_records == p->cap_records) {
+    size_t max = p->o.max_records;
+    if (max && p->n_records - p->first == max)
+        p->first++; /* the oldest kept record is dropped */
+    if (p->n_records == p->cap_records && p->first > 0) {
+        p->n_records -= p->first;
+        memmove(p->records, p->records + p->first, p->n_records * sizeof *p->records);
+        p->first = 0;
+    }
+    if (p->n_records == p->cap_records) { /* all kept: fewer than max_records, or no cap */
         size_t cap = p->cap_records ? 2 * p->cap_records : 64;
+        if (max && cap > 2 * max)
+            cap = 2 * max;
         al_probe_record *grown = realloc(p->records, cap * sizeof *grown);
         if (!grown)
             return al_error_set(err, AL_ERR_NOMEM, "out of memory keeping probe records (%zu)", cap);
@@ -404,7 +421,9 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
             slope_stats(&params[s->param_index[0]], r);
         al_status st = store(p, r, err);
         if (st == AL_OK && r->epoch_end) {
-            s->last_epoch_record = (long)p->n_records - 1;
+            s->last_epoch = *r;
+            s->has_last_epoch = 1;
+            s->epoch_rows = 0;
             if (s->max_abs)
                 memset(s->max_abs, 0, r->units * sizeof(float));
         }
@@ -425,13 +444,29 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
 
 const al_probe_record *al_probe_records(const al_probe *p, size_t *count)
 {
-    *count = p->n_records;
-    return p->records;
+    *count = p->n_records - p->first;
+    return p->records ? p->records + p->first : NULL;
 }
 
 const al_probe_record *al_probe_last_epoch(const al_probe *p, int layer)
 {
-    if (layer < 0 || layer >= p->n_layers || p->layers[layer].last_epoch_record < 0)
+    if (layer < 0 || layer >= p->n_layers || !p->layers[layer].has_last_epoch)
         return NULL;
-    return &p->records[p->layers[layer].last_epoch_record];
+    return &p->layers[layer].last_epoch;
+}
+
+al_status al_probe_dead_mask(const al_probe *p, int layer, uint8_t *dead, size_t units, size_t *rows,
+                             al_error *err)
+{
+    if (layer < 0 || layer >= p->n_layers || !p->layers[layer].max_abs)
+        return al_error_set(err, AL_ERR_INVALID, "layer %d is not an activation layer of the probed net "
+                            "(it has %d layers)", layer, p->n_layers);
+    const layer_state *s = &p->layers[layer];
+    if (units != s->units)
+        return al_error_set(err, AL_ERR_INVALID, "layer %d has %zu units, not %zu", layer, s->units, units);
+    for (size_t u = 0; u < units; u++)
+        dead[u] = s->epoch_rows > 0 && s->max_abs[u] == 0.0f;
+    if (rows)
+        *rows = s->epoch_rows;
+    return AL_OK;
 }

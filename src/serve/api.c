@@ -20,6 +20,14 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, al_buf *b, const char
     return ret;
 }
 
+/* {} : the request was done */
+static enum MHD_Result reply_done(struct MHD_Connection *c)
+{
+    al_json rec;
+    al_json_begin(&rec);
+    return sv_reply_json(c, MHD_HTTP_OK, &rec);
+}
+
 static enum MHD_Result reply_fail(struct MHD_Connection *c, const al_error *err)
 {
     return sv_reply_error(c, sv_status_code(err->status), err->message);
@@ -110,11 +118,11 @@ static enum MHD_Result create_run(al_server *s, struct MHD_Connection *c, const 
         free_runs(&r, 1);
         return sv_reply_error(c, 503, "too many runs are open; close a tab and try again");
     }
-    al_buf b = {0};
-    al_buf_printf(&b, "{\"id\":\"%s\",\"config\":", r->id);
-    sv_config_json(&r->m.cfg, &b);
-    al_buf_printf(&b, "}");
-    return reply_buf(c, &b, "application/json", NULL);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_string(&rec, NULL, "id", r->id);
+    sv_config_json(&r->m.cfg, &rec, NULL, "config");
+    return sv_reply_json(c, MHD_HTTP_OK, &rec);
 }
 
 /* Rebuilds r's model from cfg; the old model stays when the new one fails. */
@@ -169,8 +177,10 @@ static enum MHD_Result set_config(struct MHD_Connection *c, sv_run *r, const cha
             return reply_fail(c, &err);
         reset = 1;
     }
-    return sv_reply(c, MHD_HTTP_OK, "application/json", reset ? "{\"reset\":true}" : "{\"reset\":false}",
-                    reset ? 14 : 15, NULL);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_bool(&rec, NULL, "reset", reset);
+    return sv_reply_json(c, MHD_HTTP_OK, &rec);
 }
 
 static json_t *parse_object(const char *body, size_t len, al_error *err)
@@ -230,8 +240,7 @@ static enum MHD_Result control(al_server *s, struct MHD_Connection *c, sv_run *r
         pthread_mutex_lock(&r->lock);
         sv_config cfg = r->m.cfg;
         pthread_mutex_unlock(&r->lock);
-        ret = rebuild(r, &cfg, &err) == AL_OK ? sv_reply(c, 200, "application/json", "{}", 2, NULL)
-                                               : reply_fail(c, &err);
+        ret = rebuild(r, &cfg, &err) == AL_OK ? reply_done(c) : reply_fail(c, &err);
     } else if (strcmp(action, "play") == 0 || strcmp(action, "pause") == 0 || strcmp(action, "step") == 0) {
         pthread_mutex_lock(&r->lock);
         if (action[1] == 'l') {
@@ -247,7 +256,7 @@ static enum MHD_Result control(al_server *s, struct MHD_Connection *c, sv_run *r
         }
         pthread_cond_broadcast(&r->wake);
         pthread_mutex_unlock(&r->lock);
-        ret = sv_reply(c, 200, "application/json", "{}", 2, NULL);
+        ret = reply_done(c);
     } else {
         ret = sv_reply_error(c, 400, "action: expected play, pause, step or reset");
     }
@@ -286,7 +295,7 @@ static enum MHD_Result edit(struct MHD_Connection *c, sv_run *r, const char *bod
             pthread_cond_broadcast(&r->wake);
         }
         pthread_mutex_unlock(&r->lock);
-        ret = st == AL_OK ? sv_reply(c, 200, "application/json", "{}", 2, NULL) : reply_fail(c, &err);
+        ret = st == AL_OK ? reply_done(c) : reply_fail(c, &err);
     }
     json_decref(root);
     return ret;
@@ -311,7 +320,8 @@ static enum MHD_Result export(struct MHD_Connection *c, sv_run *r, const char *w
     }
     const char *type = "text/plain; charset=utf-8";
     if (strcmp(what, "log.jsonl") == 0) {
-        sv_export_log(&r->m, r->id, &b);
+        if (sv_export_log(&r->m, r->id, &b) != AL_OK)
+            b.failed = 1;
         type = "application/x-ndjson";
     } else if (strcmp(what, "command.txt") == 0) {
         sv_export_command(&r->m, &b);
@@ -330,15 +340,30 @@ static enum MHD_Result status(al_server *s, struct MHD_Connection *c)
 {
     int runs = live_runs(s);
     al_server_stats st = al_server_get_stats(s);
-    al_buf b = {0};
-    al_buf_printf(&b, "{\"runs\":%d,\"streams\":%d,\"requests\":%ld,\"max_runs\":%d,\"max_streams\":%d,"
-                  "\"limits\":{\"hidden_layers\":%d,\"units\":%d,\"fashion_hidden_layers\":%d,"
-                  "\"fashion_units\":%d,\"samples\":[%d,%d],\"batch\":%d,\"fashion_batch\":%d,"
-                  "\"lr\":[%g,%g],\"reg_rate\":%g,\"speed\":%d,\"frame_hz\":%d}}",
-                  runs, st.streams, st.requests, s->o.max_runs, s->o.max_streams, SV_MAX_HIDDEN, SV_MAX_UNITS,
-                  SV_FASHION_MAX_HIDDEN, SV_FASHION_MAX_UNITS, SV_MIN_SAMPLES, SV_MAX_SAMPLES, SV_MAX_BATCH,
-                  SV_FASHION_MAX_BATCH, SV_MIN_LR, SV_MAX_LR, SV_MAX_REG_RATE, SV_MAX_SPEED, SV_FRAME_HZ);
-    return reply_buf(c, &b, "application/json", NULL);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_int(&rec, NULL, "runs", runs);
+    al_json_add_int(&rec, NULL, "streams", st.streams);
+    al_json_add_int(&rec, NULL, "requests", st.requests);
+    al_json_add_int(&rec, NULL, "max_runs", s->o.max_runs);
+    al_json_add_int(&rec, NULL, "max_streams", s->o.max_streams);
+    json_t *limits = al_json_add_object(&rec, NULL, "limits");
+    al_json_add_int(&rec, limits, "hidden_layers", SV_MAX_HIDDEN);
+    al_json_add_int(&rec, limits, "units", SV_MAX_UNITS);
+    al_json_add_int(&rec, limits, "fashion_hidden_layers", SV_FASHION_MAX_HIDDEN);
+    al_json_add_int(&rec, limits, "fashion_units", SV_FASHION_MAX_UNITS);
+    json_t *samples = al_json_add_array(&rec, limits, "samples");
+    al_json_add_int(&rec, samples, NULL, SV_MIN_SAMPLES);
+    al_json_add_int(&rec, samples, NULL, SV_MAX_SAMPLES);
+    al_json_add_int(&rec, limits, "batch", SV_MAX_BATCH);
+    al_json_add_int(&rec, limits, "fashion_batch", SV_FASHION_MAX_BATCH);
+    json_t *lr = al_json_add_array(&rec, limits, "lr");
+    al_json_add_real(&rec, lr, NULL, SV_MIN_LR);
+    al_json_add_real(&rec, lr, NULL, SV_MAX_LR);
+    al_json_add_real(&rec, limits, "reg_rate", SV_MAX_REG_RATE);
+    al_json_add_int(&rec, limits, "speed", SV_MAX_SPEED);
+    al_json_add_int(&rec, limits, "frame_hz", SV_FRAME_HZ);
+    return sv_reply_json(c, MHD_HTTP_OK, &rec);
 }
 
 /* /api/runs/ID/REST: splits the id (16 hex digits) from the rest. */
@@ -374,9 +399,10 @@ enum MHD_Result sv_api(al_server *s, struct MHD_Connection *c, const char *metho
     if (post && !is_json(c))
         return sv_reply_error(c, 415, "POST bodies must be sent as Content-Type: application/json");
     if (strcmp(url, "/api/activations") == 0 && get) {
-        al_buf b = {0};
-        sv_frame_activations(&b);
-        return reply_buf(c, &b, "application/json", NULL);
+        al_json rec;
+        al_json_begin_array(&rec);
+        sv_frame_activations(&rec);
+        return sv_reply_json(c, MHD_HTTP_OK, &rec);
     }
     if (strcmp(url, "/api/status") == 0 && get)
         return status(s, c);
@@ -400,7 +426,7 @@ enum MHD_Result sv_api(al_server *s, struct MHD_Connection *c, const char *metho
         ret = edit(c, r, body, len);
     else if (post && strcmp(rest, "close") == 0) {
         sv_remove(s, r);
-        ret = sv_reply(c, 200, "application/json", "{}", 2, NULL);
+        ret = reply_done(c);
     } else if (get && strncmp(rest, "export/", 7) == 0)
         ret = export(c, r, rest + 7);
     else

@@ -260,33 +260,43 @@ al_status sv_config_parse(const char *text, size_t len, sv_config *cfg, al_error
     return AL_OK;
 }
 
-void sv_config_json(const sv_config *c, al_buf *out)
+void sv_config_json(const sv_config *c, al_json *rec, json_t *in, const char *key)
 {
-    al_buf_printf(out, "{\"mode\":\"%s\",\"dataset\":\"%s\",\"noise\":%d,\"train_ratio\":%d,"
-                  "\"samples\":%d,\"batch\":%d,\"seed\":%ld,\"features\":[",
-                  c->fashion ? "fashion" : "2d", al_synth_name(c->dataset), c->noise, c->train_ratio,
-                  c->samples, c->batch, c->seed);
+    json_t *o = al_json_add_object(rec, in, key);
+    al_json_add_string(rec, o, "mode", c->fashion ? "fashion" : "2d");
+    al_json_add_string(rec, o, "dataset", al_synth_name(c->dataset));
+    al_json_add_int(rec, o, "noise", c->noise);
+    al_json_add_int(rec, o, "train_ratio", c->train_ratio);
+    al_json_add_int(rec, o, "samples", c->samples);
+    al_json_add_int(rec, o, "batch", c->batch);
+    al_json_add_int(rec, o, "seed", c->seed);
+    json_t *features = al_json_add_array(rec, o, "features");
     for (int i = 0; i < c->n_features; i++)
-        al_buf_printf(out, "%s\"%s\"", i ? "," : "", al_synth_feature_name(c->features[i]));
-    al_buf_printf(out, "],\"layers\":[");
+        al_json_add_string(rec, features, NULL, al_synth_feature_name(c->features[i]));
+    json_t *layers = al_json_add_array(rec, o, "layers");
     for (int i = 0; i < c->n_hidden; i++)
-        al_buf_printf(out, "%s%d", i ? "," : "", c->hidden[i]);
-    al_buf_printf(out, "],\"act\":");
-    sv_json_string(out, c->act_text);
-    al_buf_printf(out, ",\"opt\":\"%s\",\"lr\":%.9g,\"momentum\":%.9g,\"reg\":\"%s\",\"reg_rate\":%.9g,"
-                  "\"init\":\"%s\",\"batchnorm\":%s,\"speed\":%d,\"regression\":%s}",
-                  opt_names[c->opt], c->lr, c->momentum, reg_names[c->reg], c->reg_rate,
-                  al_init_scheme_name(c->init), c->batchnorm ? "true" : "false", c->speed,
-                  c->regression ? "true" : "false");
+        al_json_add_int(rec, layers, NULL, c->hidden[i]);
+    al_json_add_string(rec, o, "act", c->act_text);
+    al_json_add_string(rec, o, "opt", opt_names[c->opt]);
+    al_json_add_real(rec, o, "lr", c->lr);
+    al_json_add_real(rec, o, "momentum", c->momentum);
+    al_json_add_string(rec, o, "reg", reg_names[c->reg]);
+    al_json_add_real(rec, o, "reg_rate", c->reg_rate);
+    al_json_add_string(rec, o, "init", al_init_scheme_name(c->init));
+    al_json_add_bool(rec, o, "batchnorm", c->batchnorm);
+    al_json_add_int(rec, o, "speed", c->speed);
+    al_json_add_bool(rec, o, "regression", c->regression);
 }
 
-void sv_config_describe(const sv_config *c, al_buf *out)
+void sv_config_describe(const sv_config *c, al_json *rec)
 {
-    al_buf_printf(out, "\"config\":");
-    sv_config_json(c, out);
+    sv_config_json(c, rec, NULL, "config");
     al_buf spec = {0};
     sv_config_spec(c, &spec);
-    sv_json_key_string(out, "spec", spec.failed ? "" : spec.data);
+    if (spec.failed)
+        rec->failed = 1;
+    else
+        al_json_add_string(rec, NULL, "spec", spec.data);
     al_buf_free(&spec);
 }
 

@@ -2,6 +2,7 @@
  * its log (JSON Lines, one record per epoch end, thinned to at most
  * SV_LOG_CAP records), its data (CSV that `actlab train --train` reads) and
  * the `actlab train` command that trains the same net. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,26 +11,27 @@
 
 void sv_log_free(sv_log *log)
 {
-    free(log->lines);
-    log->lines = NULL;
-    log->len = log->cap = log->count = 0;
+    al_buf_free(&log->lines);
+    log->count = 0;
 }
 
 /* Keeps every second record (the 2nd, 4th, ...) so the kept ones stay
  * evenly spaced at twice the stride. */
 static void thin(sv_log *log)
 {
-    size_t in = 0, out = 0, k = 0;
-    while (in < log->len) {
-        char *nl = memchr(log->lines + in, '\n', log->len - in);
-        size_t n = (size_t)(nl - (log->lines + in)) + 1;
+    char *lines = log->lines.data;
+    size_t in = 0, out = 0, k = 0, len = log->lines.len;
+    while (in < len) {
+        char *nl = memchr(lines + in, '\n', len - in);
+        size_t n = (size_t)(nl - (lines + in)) + 1;
         if (k++ % 2 == 1) {
-            memmove(log->lines + out, log->lines + in, n);
+            memmove(lines + out, lines + in, n);
             out += n;
         }
         in += n;
     }
-    log->len = out;
+    log->lines.len = out;
+    lines[out] = '\0';
     log->count /= 2;
     log->stride *= 2;
 }
@@ -37,55 +39,46 @@ static void thin(sv_log *log)
 void sv_log_record(sv_model *r)
 {
     sv_log *log = &r->log;
-    al_buf b = {0};
-    al_buf_printf(&b, "{\"step\":%ld,\"epoch\":%ld,\"train_loss\":", r->step, r->epoch);
-    sv_json_number(&b, r->train_loss);
-    al_buf_printf(&b, ",\"test_loss\":");
-    sv_json_number(&b, r->test_loss);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_int(&rec, NULL, "step", r->step);
+    al_json_add_int(&rec, NULL, "epoch", r->epoch);
+    al_json_add_real(&rec, NULL, "train_loss", r->train_loss);
+    al_json_add_real(&rec, NULL, "test_loss", r->test_loss);
     if (!r->cfg.regression) {
-        al_buf_printf(&b, ",\"train_accuracy\":");
-        sv_json_number(&b, r->train_acc);
-        al_buf_printf(&b, ",\"test_accuracy\":");
-        sv_json_number(&b, r->test_acc);
+        al_json_add_real(&rec, NULL, "train_accuracy", r->train_acc);
+        al_json_add_real(&rec, NULL, "test_accuracy", r->test_acc);
     }
-    al_buf_printf(&b, ",\"layers\":[");
+    json_t *layers = al_json_add_array(&rec, NULL, "layers");
     for (int l = 0; l < r->n_layers_view; l++) {
         const sv_layer_view *v = &r->layers[l];
-        int dead = 0;
-        for (int u = 0; u < v->units; u++)
-            dead += v->dead[u];
-        al_buf_printf(&b, "%s{\"module\":%d,\"units\":%d,\"dead\":%d,\"kink_hits_total\":%llu}", l ? "," : "",
-                      v->act_index, v->units, dead, (unsigned long long)v->kink_hits_total);
+        const al_probe_record *p = sv_model_probe(r, l);
+        json_t *layer = al_json_add_object(&rec, layers, NULL);
+        al_json_add_int(&rec, layer, "module", v->act_index);
+        al_json_add_int(&rec, layer, "units", v->units);
+        al_json_add_int(&rec, layer, "dead", sv_dead_count(v));
+        al_json_add_int(&rec, layer, "kink_hits_total", p ? (long long)p->kink_hits_total : 0);
     }
-    al_buf_printf(&b, "]}\n");
-    if (!b.failed) {
-        if (log->len + b.len > log->cap) {
-            size_t cap = log->cap ? 2 * log->cap : 4096;
-            while (cap < log->len + b.len)
-                cap *= 2;
-            char *grown = realloc(log->lines, cap);
-            if (grown) {
-                log->lines = grown;
-                log->cap = cap;
-            }
-        }
-        if (log->len + b.len <= log->cap) {
-            memcpy(log->lines + log->len, b.data, b.len);
-            log->len += b.len;
-            if (++log->count >= SV_LOG_CAP)
-                thin(log);
-        }
+    if (al_json_end(&rec, &log->lines, NULL) != AL_OK) {
+        /* out of memory: the record is left out (the lines stay whole) and a later one may fit */
+        log->lines.failed = 0;
+        return;
     }
-    al_buf_free(&b);
+    if (++log->count >= SV_LOG_CAP)
+        thin(log);
 }
 
-void sv_export_log(const sv_model *r, const char *id, al_buf *out)
+al_status sv_export_log(const sv_model *r, const char *id, al_buf *out)
 {
-    al_buf_printf(out, "{\"run\":\"%s\",", id);
-    sv_config_describe(&r->cfg, out);
-    al_buf_printf(out, ",\"log_every_epochs\":%ld}\n", r->log.stride);
-    if (r->log.len)
-        al_buf_append(out, r->log.lines, r->log.len);
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_string(&rec, NULL, "run", id);
+    sv_config_describe(&r->cfg, &rec);
+    al_json_add_int(&rec, NULL, "log_every_epochs", r->log.stride);
+    al_status st = al_json_end(&rec, out, NULL);
+    if (st == AL_OK && r->log.lines.len)
+        al_buf_append(out, r->log.lines.data, r->log.lines.len);
+    return st == AL_OK && out->failed ? AL_ERR_NOMEM : st;
 }
 
 al_status sv_export_weights(sv_model *r, char **bytes, size_t *size, al_error *err)

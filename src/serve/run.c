@@ -9,8 +9,6 @@
 #include "actlab/loss.h"
 #include "serve_internal.h"
 
-#define PROBE_RECORDS_KEPT 2048
-
 void sv_model_clear(sv_model *r)
 {
     al_probe_free(r->probe);
@@ -124,11 +122,13 @@ static al_status make_buffers(sv_model *r, al_error *err)
     return al_net_prepare(r->net, rows, err);
 }
 
+/* The probe keeps only its latest point (one record per layer), which is
+ * what the page shows, so a long run's memory stays flat. */
 static al_status make_probe(sv_model *r, al_error *err)
 {
     al_probe_options po = al_probe_options_default();
     po.every = r->cfg.fashion ? 50 : 10;
-    r->probe_records_seen = 0;
+    po.max_records = (size_t)al_net_layer_count(r->net);
     return al_probe_create(r->net, &po, &r->probe, err);
 }
 
@@ -198,19 +198,22 @@ al_status sv_model_build(sv_model *r, al_error *err)
     return AL_OK;
 }
 
-/* Reads the probe records written since the last call into the layer views. */
-static void harvest_probes(sv_model *r)
+const al_probe_record *sv_model_probe(const sv_model *r, int view)
 {
-    size_t count;
-    const al_probe_record *rec = al_probe_records(r->probe, &count);
-    for (size_t i = r->probe_records_seen; i < count; i++)
-        for (int l = 0; l < r->n_layers_view; l++)
-            if (rec[i].layer == r->layers[l].act_index) {
-                r->layers[l].last = rec[i];
-                r->layers[l].have_record = 1;
-                r->layers[l].kink_hits_total += rec[i].kink_hits;
-            }
-    r->probe_records_seen = count;
+    size_t n = 0;
+    const al_probe_record *rec = r->probe ? al_probe_records(r->probe, &n) : NULL;
+    for (size_t i = n; i-- > 0;)
+        if (rec[i].layer == r->layers[view].act_index)
+            return &rec[i];
+    return NULL;
+}
+
+int sv_dead_count(const sv_layer_view *v)
+{
+    int dead = 0;
+    for (int u = 0; u < v->units; u++)
+        dead += v->dead[u];
+    return dead;
 }
 
 static void add_l1(sv_model *r)
@@ -267,7 +270,6 @@ al_status sv_model_step(sv_model *r, al_error *err)
         st = al_probe_after_update(r->probe, r->net, err);
     if (st != AL_OK)
         return st;
-    harvest_probes(r);
     r->step++;
     if (++r->batch_in_epoch == r->per_epoch) {
         r->batch_in_epoch = 0;
@@ -276,17 +278,8 @@ al_status sv_model_step(sv_model *r, al_error *err)
             sv_model_evaluate(r);
             sv_log_record(r);
         }
-        /* the probe keeps every record; start a fresh one now and then so a
-         * long run's memory stays flat (its per-epoch counters restart here anyway) */
-        size_t count;
-        al_probe_records(r->probe, &count);
-        if (count > PROBE_RECORDS_KEPT) {
-            al_probe_free(r->probe);
-            r->probe = NULL;
-            st = make_probe(r, err);
-        }
     }
-    return st;
+    return AL_OK;
 }
 
 /* Loss and accuracy of the first rows of one set, in eval mode. */

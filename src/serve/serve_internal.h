@@ -11,6 +11,7 @@
 
 #include "actlab/act.h"
 #include "actlab/data.h"
+#include "actlab/jsonl.h"
 #include "actlab/nn.h"
 #include "actlab/optim.h"
 #include "actlab/probe.h"
@@ -44,6 +45,8 @@
 #define SV_FASHION_EVAL 1000     /* Fashion-MNIST: rows of each set evaluated per frame */
 #define SV_LOG_CAP 4096          /* log records kept; past this every second one is dropped */
 #define SV_CURVE_POINTS 161
+#define SV_JSON_DIGITS 9         /* the page's JSON: every float32 and every value typed reads back */
+#define SV_FRAME_DIGITS 6        /* frames (20 Hz) are only drawn */
 
 typedef enum sv_opt { SV_OPT_SGD, SV_OPT_MOMENTUM, SV_OPT_ADAM } sv_opt;
 typedef enum sv_reg { SV_REG_NONE, SV_REG_L1, SV_REG_L2 } sv_reg;
@@ -80,10 +83,11 @@ sv_config sv_config_default(void);
  * *cfg); unknown fields, wrong types and values out of bounds are
  * AL_ERR_INVALID with a message naming the field and its range. */
 al_status sv_config_parse(const char *json, size_t len, sv_config *cfg, al_error *err);
-/* Writes cfg as the JSON object sv_config_parse reads. */
-void sv_config_json(const sv_config *cfg, al_buf *out);
-/* Writes "config": {...}, "spec": "..." (no braces around). */
-void sv_config_describe(const sv_config *cfg, al_buf *out);
+/* Adds cfg, as the JSON object sv_config_parse reads, under key in `in`
+ * (NULL: the record's top level). */
+void sv_config_json(const sv_config *cfg, al_json *rec, struct json_t *in, const char *key);
+/* Adds "config": {...} and "spec": "..." to the record's top level. */
+void sv_config_describe(const sv_config *cfg, al_json *rec);
 /* The model spec of cfg ("Linear(2, 4), Tanh(), ..."). */
 void sv_config_spec(const sv_config *cfg, al_buf *out);
 /* Input and output widths of cfg's net. */
@@ -108,15 +112,11 @@ typedef struct sv_layer_view {
     int act_index;               /* the activation layer's index in the net */
     int units;
     uint8_t dead[SV_FASHION_MAX_UNITS]; /* f' = 0 on every evaluated training row */
-    uint64_t kink_hits_total;    /* summed from the probe records */
-    int have_record;
-    al_probe_record last;        /* the latest probe record of the layer */
 } sv_layer_view;
 
-/* One log record kept for the JSONL export. */
+/* The log records kept for the JSONL export. */
 typedef struct sv_log {
-    char *lines;                 /* al_buf-backed JSON lines */
-    size_t len, cap;
+    al_buf lines;                /* one JSON record per line */
     size_t count;
     long stride;                 /* a record every stride epochs */
 } sv_log;
@@ -135,9 +135,8 @@ typedef struct sv_model {
     /* model */
     al_net *net;
     al_optim *opt;
-    al_probe *probe;
+    al_probe *probe;             /* keeps only its latest probe point */
     al_batcher *batcher;
-    size_t probe_records_seen;
     long step, epoch, batch_in_epoch, per_epoch;
     int n_layers_view;
     sv_layer_view layers[SV_FASHION_MAX_HIDDEN > SV_MAX_HIDDEN ? SV_FASHION_MAX_HIDDEN : SV_MAX_HIDDEN];
@@ -158,24 +157,23 @@ void sv_model_clear(sv_model *m);
 al_status sv_model_step(sv_model *m, al_error *err);
 /* Losses, accuracies and dead units on the evaluated rows. */
 void sv_model_evaluate(sv_model *m);
+/* The latest probe record of hidden layer `view` (NULL before the first probe point). */
+const al_probe_record *sv_model_probe(const sv_model *m, int view);
+/* The units of a hidden layer marked dead. */
+int sv_dead_count(const sv_layer_view *v);
 /* Sets one weight (from >= 0) or bias (from < 0) of unit `unit` in Linear
  * layer `layer` (1-based over the net's Linear layers). */
 al_status sv_model_edit(sv_model *m, int layer, int unit, int from, double value, al_error *err);
 
+/* Each fills a record the caller has begun (al_json_begin; the table:
+ * al_json_begin_array) and writes. */
 /* The "init" event: config, spec, layer sizes, data points, the activation
  * curve with its kinks. */
-void sv_frame_init(const sv_model *m, const char *id, const char *error, al_buf *out);
+void sv_frame_init(const sv_model *m, const char *id, const char *error, al_json *rec);
 /* The "frame" event: step, losses, heatmaps, weights, dead units, probes. */
-void sv_frame_update(sv_model *m, int playing, const char *error, al_buf *out);
-/* The activation table as JSON (GET /api/activations). */
-void sv_frame_activations(al_buf *out);
-/* Appends s as a JSON string literal (quoted, escaped). */
-void sv_json_string(al_buf *out, const char *s);
-/* Appends x as a JSON number (null when not finite). */
-void sv_json_number(al_buf *out, double x);
-/* Appends ,"key": and the string / number. */
-void sv_json_key_string(al_buf *out, const char *key, const char *s);
-void sv_json_key_number(al_buf *out, const char *key, double x);
+void sv_frame_update(sv_model *m, int playing, const char *error, al_json *rec);
+/* The activation table (GET /api/activations), a top-level array. */
+void sv_frame_activations(al_json *rec);
 
 /* Appends the run's current state as one JSON line to its log. */
 void sv_log_record(sv_model *m);
@@ -185,7 +183,7 @@ void sv_log_free(sv_log *log);
 /* Exports: the weights as a safetensors image (free() it), the JSONL log, the
  * train/test sets as CSV (2-D), the equivalent command. */
 al_status sv_export_weights(sv_model *m, char **bytes, size_t *size, al_error *err);
-void sv_export_log(const sv_model *m, const char *id, al_buf *out);
+al_status sv_export_log(const sv_model *m, const char *id, al_buf *out);
 void sv_export_csv(const sv_model *m, int test, al_buf *out);
 void sv_export_command(const sv_model *m, al_buf *out);
 

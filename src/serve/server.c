@@ -113,15 +113,25 @@ enum MHD_Result sv_reply(struct MHD_Connection *c, unsigned code, const char *ty
     return ret;
 }
 
-enum MHD_Result sv_reply_error(struct MHD_Connection *c, unsigned code, const char *message)
+enum MHD_Result sv_reply_json(struct MHD_Connection *c, unsigned code, al_json *rec)
 {
     al_buf b = {0};
-    al_buf_printf(&b, "{\"error\":");
-    sv_json_string(&b, message);
-    al_buf_printf(&b, "}");
-    enum MHD_Result ret = b.failed ? MHD_NO : sv_reply(c, code, "application/json", b.data, b.len, NULL);
+    static const char no_memory[] = "out of memory\n";
+    if (!rec->compact)
+        al_json_set_compact(rec, SV_JSON_DIGITS);
+    enum MHD_Result ret = al_json_end(rec, &b, NULL) == AL_OK
+                              ? sv_reply(c, code, "application/json", b.data, b.len, NULL)
+                              : sv_reply(c, 503, "text/plain; charset=utf-8", no_memory, sizeof no_memory - 1, NULL);
     al_buf_free(&b);
     return ret;
+}
+
+enum MHD_Result sv_reply_error(struct MHD_Connection *c, unsigned code, const char *message)
+{
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_string(&rec, NULL, "error", message);
+    return sv_reply_json(c, code, &rec);
 }
 
 /* Only names this machine uses for loopback are accepted while the server

@@ -53,9 +53,13 @@ void sv_release(al_server *s, sv_run *r);
 /* Takes the run out of the table (its stream ended or it was closed). */
 void sv_remove(al_server *s, sv_run *r);
 
-/* Answers with a JSON body (copied) / an error object {"error": message}. */
+/* Answers with a body (copied) of this type. */
 enum MHD_Result sv_reply(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
                          size_t len, const char *filename);
+/* Answers with the record (freed) as a compact JSON body (SV_JSON_DIGITS
+ * unless the record set its own). */
+enum MHD_Result sv_reply_json(struct MHD_Connection *c, unsigned code, al_json *rec);
+/* Answers with an error object {"error": message}. */
 enum MHD_Result sv_reply_error(struct MHD_Connection *c, unsigned code, const char *message);
 /* The HTTP status for a failed call: 400 for bad input, 503 for missing
  * resources (memory, Fashion-MNIST files). */

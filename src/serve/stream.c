@@ -35,21 +35,27 @@ static void wait_until(sv_run *r, double when)
     pthread_cond_timedwait(&r->wake, &r->lock, &ts);
 }
 
-static void event(stream *st, const char *name, void (*body)(stream *))
+/* One event: its name, its record on one data line, a blank line. An event
+ * that cannot be built ends the stream (the page reconnects). */
+static void event(stream *st, const char *name, void (*body)(stream *, al_json *))
 {
+    al_json rec;
+    al_json_begin(&rec);
+    body(st, &rec);
     al_buf_printf(&st->out, "event: %s\ndata: ", name);
-    body(st);
-    al_buf_printf(&st->out, "\n\n");
+    if (al_json_end(&rec, &st->out, NULL) != AL_OK)
+        st->out.failed = 1;
+    al_buf_append(&st->out, "\n", 1);
 }
 
-static void init_body(stream *st)
+static void init_body(stream *st, al_json *rec)
 {
-    sv_frame_init(&st->r->m, st->r->id, st->r->error, &st->out);
+    sv_frame_init(&st->r->m, st->r->id, st->r->error, rec);
 }
 
-static void frame_body(stream *st)
+static void frame_body(stream *st, al_json *rec)
 {
-    sv_frame_update(&st->r->m, st->r->playing, st->r->error, &st->out);
+    sv_frame_update(&st->r->m, st->r->playing, st->r->error, rec);
 }
 
 /* Trains for one frame: speed steps while playing, or the steps asked for. */
