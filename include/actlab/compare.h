@@ -59,6 +59,9 @@ double al_gain_of(al_gain_rule rule, const al_act *a);
  * (uniform of the same variance for the *-uniform schemes), gain by rule for
  * the activation that follows the layer, biases 0. SCHEME leaves net alone. */
 void al_compare_init_net(al_net *net, al_init_scheme scheme, al_gain_rule rule, uint64_t seed);
+/* The same with one gain for every layer that feeds an activation (the
+ * output layer keeps gain 1): a sweep of the weight variance. */
+void al_compare_init_net_fixed(al_net *net, al_init_scheme scheme, double gain, uint64_t seed);
 
 /* One arm: everything that differs between arms is already resolved here. */
 typedef struct al_arm {
@@ -133,6 +136,8 @@ typedef struct al_compare_options {
     size_t baseline;           /* index of the baseline arm (0) */
     double target;             /* test accuracy to reach (NaN: none) */
     long probe_every;          /* probe interval in steps (0: only at epoch ends) */
+    int test_at_end;           /* 1: the test set is evaluated once, after the last epoch (per-epoch test values
+                                * are NaN before it; final results are the same, at less cost) */
     int unit_stats;            /* 1: at each epoch end, per unit over the whole training set: inactive
                                 * (|f'| <= AL_COMPARE_INACTIVE of its largest |f'| on every sample) and
                                 * centring E[a]^2 / E[a^2] (one extra forward pass per epoch) */
@@ -181,6 +186,7 @@ typedef struct al_job_result {
     double *curve;             /* [epochs][AL_COMPARE_CURVE_PER_EPOCH] training loss, window means */
     double *dead;              /* mean dead fraction over activation layers, per epoch */
     double *inactive;          /* with unit_stats: mean over activation layers of the inactive fraction */
+    double *silent;            /* with unit_stats: ... of the fraction of units whose output is 0 on every sample */
     /* per layer at the end of each epoch: [epochs][layers] */
     int layers;                /* layers of the net */
     double *act_mean;          /* output mean (NaN for non-activation layers) */
@@ -204,6 +210,8 @@ typedef struct al_job_result {
 /* A seed's score in the paired tests: final test accuracy when the job
  * trained to the end, 0 (below every finished run) when it diverged or failed. */
 double al_job_score(const al_job_result *r);
+/* The mean of a run's training-loss curve (the area under it over the steps, per step); NaN without one. */
+double al_job_loss_auc(const al_job_result *r);
 
 /* One arm's summary over its seeds. */
 typedef struct al_arm_summary {

@@ -16,6 +16,18 @@ void al_compare_job_path(const al_compare *c, const al_job_spec *j, char *buf, s
         snprintf(buf, size, "%s/jobs/a%03zu-s%03zu.json", c->dir, j->arm, j->seed_index);
 }
 
+double al_job_loss_auc(const al_job_result *r)
+{
+    double sum = 0;
+    size_t n = 0, points = (size_t)r->epochs * AL_COMPARE_CURVE_PER_EPOCH;
+    for (size_t i = 0; r->curve && i < points; i++)
+        if (isfinite(r->curve[i])) {
+            sum += r->curve[i];
+            n++;
+        }
+    return n ? sum / (double)n : NAN;
+}
+
 double al_job_score(const al_job_result *r)
 {
     return r && r->done && r->epochs > 0 && isfinite(r->test_acc[r->epochs - 1]) ? r->test_acc[r->epochs - 1] : 0;
@@ -31,7 +43,7 @@ typedef struct field {
 #define F(name, shape) {#name, offsetof(al_job_result, name), shape}
 static const field fields[] = {
     F(train_loss, 0), F(test_loss, 0), F(test_acc, 0), F(seconds, 0), F(dead, 0), F(train_acc, 0),
-    F(inactive, 0), F(act_mean, 1), F(grad_norm, 1), F(dead_layer, 1), F(weight_grad, 1), F(slope_mean, 1),
+    F(inactive, 0), F(silent, 0), F(act_mean, 1), F(grad_norm, 1), F(dead_layer, 1), F(weight_grad, 1), F(slope_mean, 1),
     F(inactive_layer, 1), F(centring_layer, 1), F(hist, 3), F(deriv_zero, 2), F(deriv_one, 2), F(kink_hits, 2),
     F(preacts_seen, 2), F(recovered, 2), F(curve, 4),
 };

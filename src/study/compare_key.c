@@ -65,11 +65,11 @@ void al_compare_job_key(const al_compare *c, size_t arm, size_t s, int tuning, s
                       c->o.split_mode == AL_SPLIT_RANDOM ? "random" : "last", (unsigned long long)c->o.split_seed);
     al_buf_printf(&b, " | model %s | init %s gain %s | loss cross-entropy | %s lr %.17g momentum %.17g "
                   "dampening %.17g nesterov %d wd %.17g decay_all %d betas %.17g %.17g eps %.17g amsgrad %d "
-                  "alpha %.17g centered %d | epochs %ld batch %zu seed %llu | probe %ld unit_stats %d",
+                  "alpha %.17g centered %d | epochs %ld batch %zu seed %llu | probe %ld unit_stats %d test_at_end %d",
                   a->spec, al_init_scheme_name(a->init), al_gain_rule_name(a->gain), al_optim_kind_name(o->kind), lr,
                   o->momentum, o->dampening, o->nesterov, o->weight_decay, o->decay_all, o->beta1, o->beta2, o->eps,
                   o->amsgrad, o->alpha, o->centered, c->o.epochs, c->o.batch, (unsigned long long)seed,
-                  c->o.probe_every, c->o.unit_stats);
+                  c->o.probe_every, c->o.unit_stats, c->o.test_at_end);
     snprintf(buf, size, "%s", b.data && !b.failed ? b.data : "");
     al_buf_free(&b);
 }

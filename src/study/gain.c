@@ -53,7 +53,9 @@ static void simpson(const al_act *a, double slope, double mean, double sd, doubl
         n = 2;
     double h = (hi - lo) / (double)n;
     for (size_t i = 0; i <= n; i++) {
-        double x = i == n ? hi : lo + h * (double)i, y, d, z = (x - mean) / sd;
+        /* the ends are kinks or far tails: take the one-sided values, just inside */
+        double x = i == 0 ? lo + 1e-9 * sd : i == n ? hi - 1e-9 * sd : lo + h * (double)i, y, d;
+        double z = (x - mean) / sd;
         double w = (i == 0 || i == n ? 1 : i % 2 ? 4 : 2) * h / 3 * exp(-0.5 * z * z) / (sd * SQRT_2PI);
         al_act_eval_f64(a, x, slope, &y, &d);
         sums[0] += w * y;
@@ -108,10 +110,10 @@ double al_gain_of(al_gain_rule rule, const al_act *a)
     }
 }
 
-void al_compare_init_net(al_net *net, al_init_scheme scheme, al_gain_rule rule, uint64_t seed)
+/* The redraw; a finite `fixed` gain replaces the rule's for every layer
+ * that feeds an activation. */
+static void redraw(al_net *net, al_init_scheme scheme, al_gain_rule rule, double fixed, uint64_t seed)
 {
-    if (rule == AL_GAIN_SCHEME)
-        return;
     al_rng rng;
     al_rng_seed(&rng, seed ^ 0x6a09e667f3bcc908ULL); /* a stream apart from the net's own */
     int n_layers = al_net_layer_count(net), n_params = 0;
@@ -130,7 +132,7 @@ void al_compare_init_net(al_net *net, al_init_scheme scheme, al_gain_rule rule, 
             next = after.act;
         }
         double fan_in = (double)info.in_features, fan_out = (double)info.out_features;
-        double gain = al_gain_of(rule, next);
+        double gain = isfinite(fixed) && next ? fixed : al_gain_of(rule, next);
         double sd = gain * sqrt(xavier ? 2 / (fan_in + fan_out) : 1 / fan_in);
         char weight[32], bias[32];
         snprintf(weight, sizeof weight, "%d.weight", info.index);
@@ -145,4 +147,15 @@ void al_compare_init_net(al_net *net, al_init_scheme scheme, al_gain_rule rule, 
                                                      : sd * al_rng_normal(&rng));
         }
     }
+}
+
+void al_compare_init_net(al_net *net, al_init_scheme scheme, al_gain_rule rule, uint64_t seed)
+{
+    if (rule != AL_GAIN_SCHEME)
+        redraw(net, scheme, rule, NAN, seed);
+}
+
+void al_compare_init_net_fixed(al_net *net, al_init_scheme scheme, double gain, uint64_t seed)
+{
+    redraw(net, scheme, AL_GAIN_ONE, gain, seed);
 }

@@ -129,19 +129,20 @@ static void measure_units(job_ctx *x, long epoch)
         }
     }
     size_t L = (size_t)u->layers, e = (size_t)epoch - 1;
-    double mean_sum = 0;
+    double mean_sum = 0, silent_sum = 0;
     int counted = 0;
     for (int l = 0; l < u->layers; l++) {
         al_layer_info info = al_net_layer(x->net, l);
         if (info.kind != AL_LAYER_ACTIVATION)
             continue;
-        size_t width = info.out_features, inactive = 0, was = 0, back = 0;
+        size_t width = info.out_features, inactive = 0, was = 0, back = 0, silent = 0;
         double centring = 0;
         for (size_t k = 0; k < width; k++) {
             size_t unit = u->offset[l] + k;
             double m = u->sum[unit] / (double)n, m2 = u->sum_sq[unit] / (double)n;
             centring += m2 > 0 ? m * m / m2 : 0;
             inactive += !u->active[unit];
+            silent += u->sum_sq[unit] == 0;
             if (epoch == r->epochs && u->was_inactive[unit]) {
                 was++;
                 back += u->active[unit];
@@ -153,9 +154,11 @@ static void measure_units(job_ctx *x, long epoch)
         if (epoch == r->epochs)
             r->recovered[l] = was ? (double)back / (double)was : NAN;
         mean_sum += (double)inactive / (double)width;
+        silent_sum += (double)silent / (double)width;
         counted++;
     }
     r->inactive[e] = counted ? mean_sum / counted : NAN;
+    r->silent[e] = counted ? silent_sum / counted : NAN;
 }
 
 static void on_progress(const al_train_progress *p, void *context)
@@ -283,7 +286,17 @@ al_status al_compare_run_job(const al_compare *c, const al_job_spec *j, al_job_r
         x.j = j;
         x.r = r;
         x.net = net;
-        st = al_train(net, j->train, j->eval, &o, on_progress, &x, NULL, err);
+        int at_end = c->o.test_at_end && !j->tuning;
+        st = al_train(net, j->train, at_end ? NULL : j->eval, &o, on_progress, &x, NULL, err);
+        if (st == AL_OK && at_end) {
+            al_eval_result e;
+            st = al_evaluate(net, j->eval, c->o.batch, &e, err);
+            if (st == AL_OK) {
+                r->test_loss[r->epochs - 1] = e.loss;
+                r->test_acc[r->epochs - 1] = e.accuracy;
+                al_eval_result_free(&e);
+            }
+        }
         if (st == AL_ERR_NUMERIC) { /* diverged: keep what it measured, name why */
             r->diverged = 1;
             snprintf(r->error, sizeof r->error, "diverged: %.490s", err->message);

@@ -255,13 +255,14 @@ static const char *first_error(const al_job_result *r, size_t n)
 /* Tunes every arm's learning rate on the validation split. */
 static al_status tune(al_compare *c, const al_dataset *part, const al_dataset *val, al_error *err)
 {
-    size_t L = c->o.n_tune_lrs, T = c->o.tune_seeds, total = c->n_arms * L * T;
+    /* with one shared rate only the baseline arm is tuned */
+    size_t L = c->o.n_tune_lrs, T = c->o.tune_seeds, tuned = c->o.tune_shared ? 1 : c->n_arms, total = tuned * L * T;
     al_job_spec *specs = calloc(total, sizeof *specs);
     if (!specs)
         return al_error_set(err, AL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < total; i++) {
         al_job_spec *j = &specs[i];
-        j->arm = i / (L * T);
+        j->arm = c->o.tune_shared ? c->o.baseline : i / (L * T);
         j->lr_index = i / T % L;
         j->seed_index = i % T;
         j->tuning = 1;
@@ -269,22 +270,26 @@ static al_status tune(al_compare *c, const al_dataset *part, const al_dataset *v
         j->lr = c->tune_lrs[j->lr_index];
         j->train = part;
         j->eval = val;
-        j->result = &c->tune_jobs[i];
+        j->result = &c->tune_jobs[(j->arm * L + j->lr_index) * T + j->seed_index];
     }
     al_status st = run_specs(c, specs, total, 1, err);
-    free(specs);
-    size_t finished = 0;
-    for (size_t i = 0; st == AL_OK && i < total; i++)
-        finished += c->tune_jobs[i].done;
+    size_t finished = 0, first = 0;
+    for (size_t i = 0; st == AL_OK && i < total; i++) {
+        finished += specs[i].result->done;
+        if (!specs[first].result->error[0])
+            first = i;
+    }
     if (st == AL_OK && finished == 0)
         st = al_error_set(err, AL_ERR_NUMERIC, "every learning-rate tuning run failed; the first: %s",
-                          first_error(c->tune_jobs, total));
+                          first_error(specs[first].result, 1));
+    free(specs);
     for (size_t arm = 0; st == AL_OK && arm < c->n_arms; arm++)
         for (size_t l = 0; l < L; l++) {
             double sum = 0;
             for (size_t s = 0; s < T; s++)
                 sum += al_job_score(&c->tune_jobs[(arm * L + l) * T + s]);
-            c->tune_scores[arm * L + l] = sum / (double)T;
+            int tuned_arm = !c->o.tune_shared || arm == c->o.baseline;
+            c->tune_scores[arm * L + l] = tuned_arm ? sum / (double)T : NAN;
         }
     for (size_t arm = 0; st == AL_OK && arm < c->n_arms; arm++) {
         size_t from = c->o.tune_shared ? c->o.baseline : arm, best = 0;
@@ -298,7 +303,7 @@ static al_status tune(al_compare *c, const al_dataset *part, const al_dataset *v
         ev.arm = arm;
         ev.name = c->arms[arm].name;
         ev.lr = c->arms[arm].lr;
-        ev.accuracy = c->tune_scores[arm * L + best];
+        ev.accuracy = c->tune_scores[from * L + best];
         ev.tuning = 1;
         report(c, &ev);
     }

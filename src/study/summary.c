@@ -42,19 +42,6 @@ typedef struct summary_scratch {
     double *per_epoch;       /* E epoch durations */
 } summary_scratch;
 
-/* The mean of a run's training-loss curve: its area over the steps. */
-static double curve_mean(const al_job_result *r)
-{
-    double sum = 0;
-    size_t n = 0, points = (size_t)r->epochs * AL_COMPARE_CURVE_PER_EPOCH;
-    for (size_t i = 0; i < points; i++)
-        if (isfinite(r->curve[i])) {
-            sum += r->curve[i];
-            n++;
-        }
-    return n ? sum / (double)n : NAN;
-}
-
 static void summarize_arm(al_compare *c, size_t arm, const summary_scratch *w)
 {
     double *buf = w->a, *buf2 = w->b;
@@ -98,7 +85,7 @@ static void summarize_arm(al_compare *c, size_t arm, const summary_scratch *w)
             inactive += r->inactive[r->epochs - 1];
             n_inactive++;
         }
-        double m = curve_mean(r);
+        double m = al_job_loss_auc(r);
         if (isfinite(m)) {
             auc += m;
             n_auc++;
