@@ -271,6 +271,12 @@ const al_arm_summary *al_compare_summary(const al_compare *c, size_t arm);
  * the mean validation accuracy per lr of arm (failed runs 0). */
 const al_job_result *al_compare_tune_job(const al_compare *c, size_t arm, size_t lr_index, size_t tune_seed);
 double al_compare_tune_score(const al_compare *c, size_t arm, size_t lr_index);
+/* The tuning grid, sorted: its size (0 without tuning) and its values. */
+size_t al_compare_tune_count(const al_compare *c);
+double al_compare_tune_lr(const al_compare *c, size_t lr_index);
+/* 1 when arm's chosen rate is the smallest or largest of a grid of 2 or more
+ * (a better one may lie outside the grid). */
+int al_compare_tune_at_edge(const al_compare *c, size_t arm);
 /* The text that identifies a job's configuration: a format version, the
  * content hashes of the data it trains and is scored on, the model spec,
  * init and gain, the optimiser and all its hyperparameters, learning rate,

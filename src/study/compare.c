@@ -68,6 +68,16 @@ const al_job_result *al_compare_tune_job(const al_compare *c, size_t arm, size_t
     return &c->tune_jobs[(arm * L + lr_index) * T + tune_seed];
 }
 
+size_t al_compare_tune_count(const al_compare *c) { return c->o.n_tune_lrs; }
+
+double al_compare_tune_lr(const al_compare *c, size_t l) { return l < c->o.n_tune_lrs ? c->tune_lrs[l] : NAN; }
+
+int al_compare_tune_at_edge(const al_compare *c, size_t arm)
+{
+    size_t L = c->o.n_tune_lrs;
+    return L >= 2 && arm < c->n_arms && (c->arms[arm].lr == c->tune_lrs[0] || c->arms[arm].lr == c->tune_lrs[L - 1]);
+}
+
 double al_compare_tune_score(const al_compare *c, size_t arm, size_t lr_index)
 {
     if (!c->tune_scores || arm >= c->n_arms || lr_index >= c->o.n_tune_lrs)

@@ -280,7 +280,8 @@ void al_compare_print_table(const al_compare *c, FILE *out)
             for (size_t l = 0; l < c->o.n_tune_lrs; l++)
                 fprintf(out, " lr %g -> %.4f%s", c->tune_lrs[l], c->tune_scores[arm * c->o.n_tune_lrs + l],
                         c->tune_lrs[l] == c->arms[arm].lr ? " (chosen)" : "");
-            fprintf(out, "\n");
+            fprintf(out, "%s\n", al_compare_tune_at_edge(c, arm) ? "  [at the grid's edge: a better rate may lie "
+                    "outside it]" : "");
         }
     }
     fprintf(out, "\nPaired by seed (a seed gives every arm the same initial draw and batch order): mean difference "

@@ -61,7 +61,7 @@ static const al_study studies[] = {
      "Hendrycks and Gimpel, Gaussian Error Linear Units (2016): \"performance improvements across all considered "
      "computer vision, natural language processing, and speech tasks\" over ReLU and ELU.",
      "MLP 784-128-128-10, SGD momentum 0.9, variance-preserving init (LeCun for SELU), each arm's learning rate "
-     "tuned on a validation split. A smoothness dial: Softplus(beta = 1, 4, 16) from smooth to nearly ReLU, "
+     "tuned on a validation split. A smoothness dial: Softplus(beta = 1, 16) from smooth to nearly ReLU, "
      "CELU(alpha = 0.25) and ELU (= CELU(1)). Each arm's smoothness is measured (SELU's f' jumps at 0). Against "
      "ReLU, paired by seed: final test accuracy (1 point matters) and the mean training loss over the run, the "
      "area under the loss curve (0.02 nats matters); steps to a loss target (Kaplan-Meier) are reported. The "
@@ -90,7 +90,7 @@ static const al_study studies[] = {
      "its variance-preserving init and tuned learning rate (which absorb the scales), 3 hidden layers of 128. Per "
      "unit, over the whole training set at each epoch end, E[a]^2 / E[a^2] (0: centred). Paired: tanh against "
      "sigmoid on final test accuracy (1 point) and mean training loss (0.02 nats; the claim: tanh better), and "
-     "Glorot's Xavier-normal with gain 1 against He's Kaiming-normal with gain sqrt 2 for ReLU, ELU and tanh; "
+     "Glorot's Xavier-normal with gain 1 against He's Kaiming-normal with gain sqrt 2 for ReLU and tanh; "
      "one family, Holm.",
      "9 seeds x 3 epochs on 10000 rows: about 40 s on 2 cores", "at least 10 seeds x 15 epochs on all rows",
      study_zero_centering},

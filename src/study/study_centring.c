@@ -6,7 +6,7 @@
  * per unit as E[a]^2 / E[a^2], the share of a unit's second moment that is
  * its mean (0: centred; 1: constant), the quantity in LeCun et al.'s
  * argument. And He's gain sqrt(2) against Glorot's gain 1 (Xavier-normal),
- * each as published, for ReLU, ELU and tanh. */
+ * each as published, for ReLU and tanh. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,26 +54,29 @@ static double final_centring(const al_compare *c, size_t arm)
 
 al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error *err)
 {
-    static const char *const pair[2] = {"Sigmoid()", "Tanh()"}, *const acts[3] = {"ReLU()", "ELU()", "Tanh()"};
+    static const char *const pair[2] = {"Sigmoid()", "Tanh()"}, *const acts[2] = {"ReLU()", "Tanh()"};
+    static const double grid[4] = {0.01, 0.03, 0.1, 0.3}, he_grid[3] = {0.003, 0.01, 0.03};
     static const int depths[1] = {3};
     static const al_init_scheme kaiming = AL_INIT_KAIMING_NORMAL, xavier = AL_INIT_XAVIER_NORMAL;
     static const al_gain_rule he = AL_GAIN_HE, one = AL_GAIN_ONE;
-    size_t seeds = study_seeds(env, 5);
+    size_t seeds = study_seeds(env, 4);
     long epochs = STUDY_PICK(env, 3, 15);
     size_t rows = STUDY_PICK(env, 10000, 0);
     al_compare *centred = NULL, *runs[2] = {NULL, NULL};
     al_compare_factors f = study_mlp_factors(pair, 2, depths, 128);
     study_matched_init(&f);
-    al_compare_options o = study_fair_options(env, seeds, epochs);
+    al_compare_options o = study_fair_options(env, seeds, epochs, grid, 4);
     o.unit_stats = 1;
     al_status st = study_compare(env, "sigmoid-tanh", &f, &o, rows, &centred, err);
+    al_compare_options oh = study_fair_options(env, seeds, epochs, he_grid, 3);
+    oh.unit_stats = 1;
     for (int k = 0; st == AL_OK && k < 2; k++) {
-        al_compare_factors g = study_mlp_factors(acts, 3, depths, 128);
+        al_compare_factors g = study_mlp_factors(acts, 2, depths, 128);
         g.inits = k == 0 ? &kaiming : &xavier;
         g.n_inits = 1;
         g.gains = k == 0 ? &he : &one;
         g.n_gains = 1;
-        st = study_compare(env, k == 0 ? "he" : "glorot", &g, &o, rows, &runs[k], err);
+        st = study_compare(env, k == 0 ? "he" : "glorot", &g, &oh, rows, &runs[k], err);
     }
     study_work w;
     al_status ws = study_work_init(&w, seeds, err);
@@ -89,7 +92,7 @@ al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error
         st = study_family_add(&w.fam, "Tanh() vs Sigmoid(), mean training loss over the run", w.d, -1, 0.02, 1, "nats",
                               NULL, err);
     }
-    for (size_t a = 0; st == AL_OK && a < 3; a++) {
+    for (size_t a = 0; st == AL_OK && a < 2; a++) {
         char what[160];
         snprintf(what, sizeof what, "%s Glorot (Xavier-normal, gain 1) vs He (Kaiming-normal, gain sqrt 2), final "
                  "test accuracy", acts[a]);
@@ -105,7 +108,7 @@ al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error
                   "over units and layers (0 = centred): Sigmoid() %.3f, Tanh() %.3f (each at its tuned lr %g and %g, "
                   "variance-preserving init). He against Glorot: ", final_centring(centred, 0),
                   final_centring(centred, 1), al_compare_arm(centred, 0)->lr, al_compare_arm(centred, 1)->lr);
-        for (size_t a = 0; a < 3; a++)
+        for (size_t a = 0; a < 2; a++)
             study_put(w.text, STUDY_VERDICT_BYTES, &n, "%s%s %.3f vs %.3f", a ? ", " : "", acts[a],
                       final_centring(runs[0], a), final_centring(runs[1], a));
         study_put(w.text, STUDY_VERDICT_BYTES, &n, " (He, Glorot). The claim: the centred tanh ends higher or trains "
@@ -124,11 +127,11 @@ al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error
         st = study_epochs_chart(centred, NULL, 2, epochs, seeds, metric_centring, NULL, "Centring E[a]^2/E[a^2]",
                                 "share of the second moment", &charts[0], err);
     if (st == AL_OK)
-        st = study_epochs_chart(centred, NULL, 2, epochs, seeds, study_metric_acc, NULL, "Test accuracy",
-                                "test accuracy", &charts[1], err);
+        st = study_epochs_chart(centred, NULL, 2, epochs, seeds, study_metric_train_acc, NULL, "Training accuracy",
+                                "training accuracy (running, per epoch)", &charts[1], err);
     if (st == AL_OK)
         st = study_grid(env, charts, 2, 2, "Sigmoid against tanh, each at its tuned learning rate: per-unit centring "
-                        "at each epoch end (over the whole training set) and test accuracy (means, 95 % bands).", err);
+                        "at each epoch end (over the whole training set) and training accuracy (means, 95 % bands).", err);
     else {
         al_chart_free(charts[0]);
         al_chart_free(charts[1]);

@@ -64,9 +64,9 @@ al_status study_dead_units(al_study_env *env, al_study_result *res, al_error *er
     size_t seeds = study_seeds(env, 2 * (N_ACTS - 1));
     al_compare_factors f = study_mlp_factors(acts, N_ACTS, depths, 128);
     study_matched_init(&f);
-    al_compare_options o = study_fair_options(env, seeds, STUDY_PICK(env, 3, 15));
+    al_compare_options o = study_fair_options(env, seeds, STUDY_PICK(env, 3, 15), quick_grid, 5);
     o.optim = al_optim_options_for(AL_OPT_ADAM);
-    o.tune_lrs = quick_grid;
+    o.tune_lrs = quick_grid; /* the dose: the same 5 rates at either budget */
     o.n_tune_lrs = 5;
     o.unit_stats = 1;
     al_compare *c = NULL;

@@ -206,7 +206,7 @@ al_status study_arms_table(al_study_env *env, const al_compare *c, const char *c
         const al_arm_summary *S = al_compare_summary(c, i);
         char(*row)[STUDY_CELL] = cells + i * cols;
         snprintf(row[0], STUDY_CELL, "%s", al_compare_arm(c, i)->name);
-        snprintf(row[1], STUDY_CELL, "%.3g", S->lr);
+        snprintf(row[1], STUDY_CELL, "%.3g%s", S->lr, al_compare_tune_at_edge(c, i) ? " (grid edge)" : "");
         snprintf(row[2], STUDY_CELL, "%zu/%zu%s", S->ok, seeds, S->diverged ? " (diverged: scored 0)" : "");
         snprintf(row[3], STUDY_CELL, "%.2f%% [%.2f, %.2f]", 100 * S->acc_mean, 100 * S->acc_lo, 100 * S->acc_hi);
         snprintf(row[4], STUDY_CELL, "%.2f%%", 100 * S->train_acc);

@@ -45,9 +45,11 @@ al_status study_load(al_study_env *env, size_t rows, al_dataset **train, const a
 al_compare_factors study_mlp_factors(const char *const *acts, size_t n_acts, const int *depth, size_t width);
 
 /* The options of a fair trained arm: SGD momentum 0.9, batch 128, each
- * arm's learning rate tuned on a 10 % validation split over the budget's
- * grid (quick 4 values, full 5), `seeds` seeds, `epochs` epochs. */
-al_compare_options study_fair_options(const al_study_env *env, size_t seeds, long epochs);
+ * arm's learning rate tuned on a 10 % validation split (mean of 2 tuning
+ * seeds; 3 with --full) over the study's quick grid (--full: 7 values from
+ * 1e-3 to 1), `seeds` seeds, `epochs` epochs, the test set read once at the end. */
+al_compare_options study_fair_options(const al_study_env *env, size_t seeds, long epochs, const double *grid,
+                                      size_t n_grid);
 /* Matched (variance-preserving) gains under Kaiming-normal: every arm's init fits its activation. */
 void study_matched_init(al_compare_factors *f);
 
@@ -124,6 +126,7 @@ al_status study_table(al_study_env *env, const char *caption, size_t cols, const
 typedef double (*study_metric)(const al_job_result *r, long epoch, const void *ctx);
 double study_metric_acc(const al_job_result *r, long epoch, const void *ctx);
 double study_metric_dead(const al_job_result *r, long epoch, const void *ctx);
+double study_metric_train_acc(const al_job_result *r, long epoch, const void *ctx);
 
 /* A chart with one series (mean with a 95 % band) per arm in arms[0..n) of c. */
 al_status study_epochs_chart(const al_compare *c, const size_t *arms, size_t n, long epochs, size_t seeds,

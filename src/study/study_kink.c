@@ -90,7 +90,8 @@ al_status study_kink(al_study_env *env, al_study_result *res, al_error *err)
     f.n_kinks = 3;
     f.inits = &kaiming;
     f.n_inits = 1;
-    al_compare_options o = study_fair_options(env, seeds, epochs);
+    static const double grid[4] = {0.003, 0.01, 0.03, 0.1};
+    al_compare_options o = study_fair_options(env, seeds, epochs, grid, 4);
     o.tune_shared = 1;
     o.unit_stats = 1;
     if (st == AL_OK)

@@ -14,7 +14,7 @@
 #include "actlab/stats.h"
 #include "study/study_internal.h"
 
-#define N_ARMS 10
+#define N_ARMS 9
 
 /* 0: f' jumps (C0), 1: f'' jumps (C1), 2: smooth, from one-sided differences at 0 and at each kink. */
 static int smoothness_class(const char *spec)
@@ -54,7 +54,8 @@ static double metric_curve_end(const al_job_result *r, long epoch, const void *c
 al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *err)
 {
     static const char *const acts[N_ARMS] = {"ReLU()", "LeakyReLU()", "ELU()", "CELU(alpha=0.25)", "SELU()", "GELU()",
-                                             "SiLU()", "Softplus()", "Softplus(beta=4)", "Softplus(beta=16)"};
+                                             "SiLU()", "Softplus()", "Softplus(beta=16)"};
+    static const double grid[3] = {0.01, 0.03, 0.1};
     static const int depths[1] = {2};
     double loss_target = STUDY_PICK(env, 0.5, 0.35);
     int cls[N_ARMS];
@@ -66,7 +67,7 @@ al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *er
     size_t seeds = study_seeds(env, m);
     al_compare_factors f = study_mlp_factors(acts, N_ARMS, depths, 128);
     study_matched_init(&f);
-    al_compare_options o = study_fair_options(env, seeds, STUDY_PICK(env, 3, 15));
+    al_compare_options o = study_fair_options(env, seeds, STUDY_PICK(env, 3, 15), grid, 3);
     size_t rows = STUDY_PICK(env, 10000, 0);
     al_compare *c = NULL;
     al_status st = study_compare(env, "arms", &f, &o, rows, &c, err);
@@ -150,8 +151,8 @@ al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *er
         st = study_family_table(env, &w.fam, "All comparisons against ReLU, one family (Holm over all).", err);
     al_chart *charts[2] = {NULL, NULL};
     if (st == AL_OK)
-        st = study_epochs_chart(c, NULL, N_ARMS, o.epochs, seeds, study_metric_acc, NULL, "Test accuracy by epoch",
-                                "test accuracy", &charts[0], err);
+        st = study_epochs_chart(c, NULL, N_ARMS, o.epochs, seeds, study_metric_train_acc, NULL,
+                                "Training accuracy by epoch", "training accuracy (running)", &charts[0], err);
     if (st == AL_OK)
         st = study_epochs_chart(c, NULL, N_ARMS, o.epochs, seeds, metric_curve_end, NULL,
                                 "Training loss at each epoch's end", "training loss (window mean)", &charts[1], err);
@@ -165,7 +166,7 @@ al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *er
         st = study_tune_chart(env, c, NULL, err);
     if (st == AL_OK)
         st = study_act_plot(env, acts, N_ARMS, -4, 4, "The activations and their derivatives: the Softplus dial "
-                            "(beta 1, 4, 16) approaches ReLU; SELU's derivative jumps at 0.", err);
+                            "(beta 1, 16) approaches ReLU; SELU's derivative jumps at 0.", err);
     study_work_free(&w);
     al_compare_free(c);
     free(cells);

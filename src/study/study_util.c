@@ -82,16 +82,17 @@ al_compare_factors study_mlp_factors(const char *const *acts, size_t n_acts, con
     return f;
 }
 
-al_compare_options study_fair_options(const al_study_env *env, size_t seeds, long epochs)
+al_compare_options study_fair_options(const al_study_env *env, size_t seeds, long epochs, const double *grid,
+                                      size_t n_grid)
 {
-    static const double quick_grid[4] = {0.003, 0.01, 0.03, 0.1};
-    static const double full_grid[5] = {0.001, 0.003, 0.01, 0.03, 0.1};
+    static const double full_grid[7] = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1};
     al_compare_options o = al_compare_options_default();
     o.seeds = seeds;
     o.epochs = epochs;
-    o.tune_lrs = env->o.full ? full_grid : quick_grid;
-    o.n_tune_lrs = env->o.full ? 5 : 4;
-    o.tune_seeds = env->o.full ? 2 : 1;
+    o.tune_lrs = env->o.full ? full_grid : grid;
+    o.n_tune_lrs = env->o.full ? 7 : n_grid;
+    o.tune_seeds = env->o.full ? 3 : 2;
+    o.test_at_end = 1;
     return o;
 }
 
@@ -136,6 +137,8 @@ al_status study_compare(al_study_env *env, const char *sub, al_compare_factors *
     st = al_compare_create(f, o, out, err);
     if (st == AL_OK)
         st = al_compare_run(*out, train, test, err);
+    if (st == AL_OK) /* DIR/compare.json and .csv: every number behind the verdict */
+        st = al_compare_write(*out, err);
     if (st != AL_OK) {
         al_compare_free(*out);
         *out = NULL;
@@ -210,6 +213,12 @@ double study_metric_acc(const al_job_result *r, long epoch, const void *ctx)
 {
     (void)ctx;
     return r->test_acc[epoch];
+}
+
+double study_metric_train_acc(const al_job_result *r, long epoch, const void *ctx)
+{
+    (void)ctx;
+    return r->train_acc[epoch];
 }
 
 double study_metric_dead(const al_job_result *r, long epoch, const void *ctx)

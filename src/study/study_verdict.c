@@ -41,37 +41,47 @@ al_finding al_study_finding(const al_stats_comparison *c, double relevant)
     return c->mde <= relevant ? AL_FINDING_NO_EFFECT : AL_FINDING_INCONCLUSIVE;
 }
 
+/* Decimals for values of a metric whose relevant effect is `relevant` (in
+ * printed units): two, or three when that effect is below 0.1. */
+static int decimals(double relevant)
+{
+    return fabs(relevant) < 0.1 ? 3 : 2;
+}
+
 /* "+0.60" in the unit's scale; infinite ends as "inf". */
-static void value(char *out, size_t size, double v, double scale)
+static void value(char *out, size_t size, double v, double scale, int dec)
 {
     if (isinf(v))
         snprintf(out, size, "%sinf", v > 0 ? "+" : "-");
     else
-        snprintf(out, size, "%+.2f", v * scale);
+        snprintf(out, size, "%+.*f", dec, v * scale);
 }
 
 /* "could detect >= 0.45 points" or why nothing could be detected. */
-static void detectable(char *out, size_t size, const al_stats_comparison *c, double scale, const char *unit, size_t m)
+static void detectable(char *out, size_t size, const al_stats_comparison *c, double scale, const char *unit, size_t m,
+                       int dec)
 {
     if (isinf(c->mde))
         snprintf(out, size, "nothing could be detected: %zu seeds give p >= %.3g, and Holm over %zu needs p < %.3g",
                  c->n, c->min_p, m, AL_STUDY_ALPHA / (double)m);
     else
-        snprintf(out, size, "could detect >= %.2f %s", c->mde * scale, unit);
+        snprintf(out, size, "could detect >= %.*f%s%s", dec, c->mde * scale, *unit ? " " : "", unit);
 }
 
 void al_study_finding_text(const char *what, const al_stats_comparison *c, double relevant, double scale,
                            const char *unit, size_t m, char *out, size_t size)
 {
     size_t n = 0;
-    char lo[32], hi[32], tlo[32], thi[32], det[192], p[32], ph[32];
-    value(lo, sizeof lo, c->adj_lo, scale);
-    value(hi, sizeof hi, c->adj_hi, scale);
-    value(tlo, sizeof tlo, c->t_lo, scale);
-    value(thi, sizeof thi, c->t_hi, scale);
+    char lo[32], hi[32], tlo[32], thi[32], mean[32], det[192], p[32], ph[32];
+    int dec = decimals(relevant * scale);
+    value(lo, sizeof lo, c->adj_lo, scale, dec);
+    value(hi, sizeof hi, c->adj_hi, scale, dec);
+    value(tlo, sizeof tlo, c->t_lo, scale, dec);
+    value(thi, sizeof thi, c->t_hi, scale, dec);
+    value(mean, sizeof mean, c->mean, scale, dec);
     al_stats_format_p(c->p, p, sizeof p);
     al_stats_format_p(c->p_holm, ph, sizeof ph);
-    detectable(det, sizeof det, c, scale, unit, m);
+    detectable(det, sizeof det, c, scale, unit, m, dec);
     out[0] = '\0';
     al_finding f = al_study_finding(c, relevant);
     if (f == AL_FINDING_IDENTICAL) {
@@ -79,12 +89,13 @@ void al_study_finding_text(const char *what, const al_stats_comparison *c, doubl
                   what, c->n);
         return;
     }
-    study_put(out, size, &n, "%s: %+.2f%s%s (Holm-adjusted CI [%s, %s]; paired t 95 %% CI [%s, %s], unadjusted; "
-              "sign-flip %s, Holm %s) — ", what, c->mean * scale, *unit ? " " : "", unit, lo, hi, tlo, thi, p, ph);
+    study_put(out, size, &n, "%s: %s%s%s (Holm-adjusted CI [%s, %s]; paired t 95 %% CI [%s, %s], unadjusted; "
+              "sign-flip %s, Holm %s) — ", what, mean, *unit ? " " : "", unit, lo, hi, tlo, thi, p, ph);
     if (f == AL_FINDING_DIFFERENT)
         study_put(out, size, &n, "**differs**");
     else if (f == AL_FINDING_NO_EFFECT)
-        study_put(out, size, &n, "no difference of %.2f %s or more (%s)", relevant * scale, unit, det);
+        study_put(out, size, &n, "no difference of %.*f%s%s or more (%s)", dec, relevant * scale, *unit ? " " : "",
+                  unit, det);
     else
         study_put(out, size, &n, "inconclusive at this budget (%s)", det);
 }
@@ -105,8 +116,9 @@ static void list_side(const al_claim_item *items, const al_stats_comparison *c, 
     const char *sep = " ";
     for (size_t i = 0; i < m; i++)
         if (side(&items[i], &c[i]) == want) {
-            study_put(out, size, n, "%s%s %s by %.2f%s%s", sep, items[i].what, c[i].mean > 0 ? "higher" : "lower",
-                      fabs(c[i].mean) * items[i].scale, *items[i].unit ? " " : "", items[i].unit);
+            study_put(out, size, n, "%s%s %s by %.*f%s%s", sep, items[i].what, c[i].mean > 0 ? "higher" : "lower",
+                      decimals(items[i].relevant * items[i].scale), fabs(c[i].mean) * items[i].scale,
+                      *items[i].unit ? " " : "", items[i].unit);
             sep = "; ";
         }
 }
@@ -131,7 +143,8 @@ al_verdict al_study_verdict_claim(const al_claim_item *items, const al_stats_com
         against += s < 0;
         if (items[i].direction != 0 && al_study_finding(&c[i], items[i].relevant) == AL_FINDING_INCONCLUSIVE) {
             open++;
-            if (widest == m || c[i].mde * items[i].scale > c[widest].mde * items[widest].scale)
+            /* the one furthest from detecting what matters for it */
+            if (widest == m || c[i].mde / items[i].relevant > c[widest].mde / items[widest].relevant)
                 widest = i;
         }
     }
@@ -170,9 +183,10 @@ al_verdict al_study_verdict_claim(const al_claim_item *items, const al_stats_com
                   "%.3g, above Holm's %.3g; run more seeds, e.g. --full).", c[widest].n, c[widest].min_p,
                   AL_STUDY_ALPHA / (double)m);
     else
-        study_put(out, size, &n, "**Inconclusive at this budget** (could detect >= %.2f %s; %.2f %s would matter): "
+        study_put(out, size, &n, "**Inconclusive at this budget** (could detect >= %.*f %s; %.*f %s would matter): "
                   "no comparison differs, but %zu could not have shown an effect that matters.",
-                  c[widest].mde * w->scale, w->unit, w->relevant * w->scale, w->unit, open);
+                  decimals(w->relevant * w->scale), c[widest].mde * w->scale, w->unit,
+                  decimals(w->relevant * w->scale), w->relevant * w->scale, w->unit, open);
     return AL_VERDICT_INCONCLUSIVE;
 }
 
