@@ -61,7 +61,7 @@ al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error
     static const al_gain_rule he = AL_GAIN_HE, one = AL_GAIN_ONE;
     size_t seeds = study_seeds(env, 4);
     long epochs = STUDY_PICK(env, 3, 15);
-    size_t rows = STUDY_PICK(env, 10000, 0);
+    size_t rows = STUDY_PICK(env, 7000, 0);
     al_compare *centred = NULL, *runs[2] = {NULL, NULL};
     al_compare_factors f = study_mlp_factors(pair, 2, depths, 128);
     study_matched_init(&f);

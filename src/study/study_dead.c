@@ -70,7 +70,7 @@ al_status study_dead_units(al_study_env *env, al_study_result *res, al_error *er
     o.n_tune_lrs = 5;
     o.unit_stats = 1;
     al_compare *c = NULL;
-    al_status st = study_compare(env, "arms", &f, &o, STUDY_PICK(env, 10000, 0), &c, err);
+    al_status st = study_compare(env, "arms", &f, &o, STUDY_PICK(env, 7000, 0), &c, err);
     if (st != AL_OK)
         return st;
     study_work w;

@@ -72,7 +72,7 @@ al_status study_leaky_prelu_depth(al_study_env *env, al_study_result *res, al_er
         al_compare_options o = study_fair_options(env, seeds, epochs, grid, 3);
         char sub[32];
         snprintf(sub, sizeof sub, "depth%d", depth_list[k]);
-        st = study_compare(env, sub, &f, &o, STUDY_PICK(env, 5000, 0), &runs[k], err);
+        st = study_compare(env, sub, &f, &o, STUDY_PICK(env, 4000, 0), &runs[k], err);
     }
     study_work w;
     al_status ws = study_work_init(&w, seeds, err);
