@@ -100,7 +100,10 @@ al_status study_dead_units(al_study_env *env, al_study_result *res, al_error *er
             study_put(w.text, STUDY_VERDICT_BYTES, &n, "%s %s %.2f %% (lr %g, %.1f %% of units inactive)", a ? ";" : "",
                       acts[a], 100 * S->acc_mean, S->lr, 100 * S->inactive_final);
         }
-        study_put(w.text, STUDY_VERDICT_BYTES, &n, ". Paired against ReLU (one family of %zu):\n\n%s\n\n", w.fam.m, w.claims);
+        study_put(w.text, STUDY_VERDICT_BYTES, &n, ".");
+        study_edge_note(c, w.text, STUDY_VERDICT_BYTES, &n);
+        study_put(w.text, STUDY_VERDICT_BYTES, &n, " Paired against ReLU (one family of %zu):\n\n%s\n\n", w.fam.m,
+                  w.claims);
         study_put(w.text, STUDY_VERDICT_BYTES, &n, "**Dose and response** (the tuning runs: inactive units and "
                   "validation accuracy at each learning rate, mean over %zu seed%s):", T, T == 1 ? "" : "s");
         for (size_t a = 0; a < N_ACTS; a++) {

@@ -106,7 +106,16 @@ al_status study_leaky_prelu_depth(al_study_env *env, al_study_result *res, al_er
             for (size_t a = 0; a < 3; a++)
                 study_put(w.text, STUDY_VERDICT_BYTES, &n, "%s %d layers %s %.1f %%", k || a ? "," : "", depth_list[k],
                           acts[a], 100 * al_compare_summary(runs[k], a)->train_acc);
-        study_put(w.text, STUDY_VERDICT_BYTES, &n, ". The claim is the trend: a negative slope helps more as depth "
+        study_put(w.text, STUDY_VERDICT_BYTES, &n, ".");
+        for (size_t k = 0; k < n_depths; k++) {
+            char note[1024];
+            size_t m = 0;
+            note[0] = '\0';
+            study_edge_note(runs[k], note, sizeof note, &m);
+            if (m)
+                study_put(w.text, STUDY_VERDICT_BYTES, &n, " At %d layers:%s", depth_list[k], note);
+        }
+        study_put(w.text, STUDY_VERDICT_BYTES, &n, " The claim is the trend: a negative slope helps more as depth "
                   "grows.\n\n%s\n\n", w.claims);
         /* He et al.: early PReLU layers learn larger coefficients than deep ones */
         size_t deepest = n_depths - 1;

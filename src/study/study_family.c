@@ -226,6 +226,18 @@ al_status study_arms_table(al_study_env *env, const al_compare *c, const char *c
     return st;
 }
 
+void study_edge_note(const al_compare *c, char *out, size_t size, size_t *n)
+{
+    const char *sep = " Learning rates chosen at the edge of the grid (a better one may lie outside it):";
+    for (size_t a = 0; a < al_compare_arm_count(c); a++)
+        if (al_compare_tune_at_edge(c, a)) {
+            study_put(out, size, n, "%s %s (lr %g)", sep, al_compare_arm(c, a)->name, al_compare_arm(c, a)->lr);
+            sep = ",";
+        }
+    if (*sep == ',')
+        study_put(out, size, n, ".");
+}
+
 al_status study_tune_chart(al_study_env *env, const al_compare *c, const char *title, al_error *err)
 {
     al_chart *chart = NULL;

@@ -129,14 +129,16 @@ al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *er
         study_put(w.text, STUDY_VERDICT_BYTES, &n, "Each arm at its own tuned learning rate (SGD, momentum 0.9) and "
                   "variance-preserving init; the claim counts the smooth arms (measured: f' continuous at 0 and at "
                   "every kink): higher final accuracy or lower mean training loss than ReLU. SELU is reported but not "
-                  "counted (its f' jumps at 0, from %.4f to %.4f).\n\n%s\n\n", 1.0507009873554805 *
-                  1.6732632423543772, 1.0507009873554805, w.claims);
+                  "counted (its f' jumps at 0, from %.4f to %.4f).", 1.0507009873554805 * 1.6732632423543772,
+                  1.0507009873554805);
+        study_edge_note(c, w.text, STUDY_VERDICT_BYTES, &n);
+        study_put(w.text, STUDY_VERDICT_BYTES, &n, "\n\n%s\n\n", w.claims);
         study_put(w.text, STUDY_VERDICT_BYTES, &n, "Published: Hendrycks and Gimpel (GELU, 2016) report \"performance "
                   "improvements across all considered computer vision, natural language processing, and speech "
                   "tasks\" over ReLU and ELU. %s", kind == AL_VERDICT_SUPPORTED
                   ? "Here some smooth arm did better than ReLU, in line with that claim for this MLP."
-                  : kind == AL_VERDICT_NOT_SUPPORTED ? "Here, at fair learning rates, the smooth arms did not beat "
-                                                       "ReLU by an effect that matters."
+                  : kind == AL_VERDICT_NOT_SUPPORTED ? "Here, at fair learning rates, the smooth arms did not "
+                                                       "consistently beat ReLU (the comparisons above)."
                                                      : "This budget cannot tell.");
         st = study_verdict(env, res, kind, w.text, err);
     }
