@@ -18,14 +18,14 @@
 static void hits_of(const al_compare *c, size_t arm, double *hits, double *seen, int *layers)
 {
     *layers = 0;
+    for (int l = 0; l < AL_COMPARE_MAX_LAYERS; l++)
+        hits[l] = seen[l] = 0;
     for (size_t s = 0; al_compare_job(c, arm, s); s++) {
         const al_job_result *r = al_compare_job(c, arm, s);
         if (!r->done && !r->diverged)
             continue;
         *layers = r->layers;
         for (int l = 0; l < r->layers && l < AL_COMPARE_MAX_LAYERS; l++) {
-            if (s == 0)
-                hits[l] = seen[l] = 0;
             if (isfinite(r->kink_hits[l])) {
                 hits[l] += r->kink_hits[l];
                 seen[l] += r->preacts_seen[l];
