@@ -282,6 +282,13 @@ static void test_failures_and_checks(const char *root)
              "--lr 1e30 --out '%s/cli' --quiet 2>'%s/cli.err'", AL_CLI, root, root);
     int rc = system(cmd);
     CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) != 0, "CLI: every job failed, exit %d", WEXITSTATUS(rc));
+    /* a tuning grid that is not one is a usage error, before any data are read */
+    snprintf(cmd, sizeof cmd, "'%s' compare --acts ReLU --data fashion-mnist --tune-lr 0.1:1 2>/dev/null", AL_CLI);
+    rc = system(cmd);
+    CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "CLI: --tune-lr 0.1:1 exit %d", WEXITSTATUS(rc));
+    snprintf(cmd, sizeof cmd, "'%s' compare --acts ReLU --data fashion-mnist --tune-lr 0,0.1 2>/dev/null", AL_CLI);
+    rc = system(cmd);
+    CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "CLI: a rate of 0 exit %d", WEXITSTATUS(rc));
 }
 
 static void test_gains(void)

@@ -202,6 +202,8 @@ static void test_catalogue(void)
     for (size_t i = 0; i < al_study_count(); i++) {
         const al_study *s = al_study_at(i);
         CHECK(s->name && s->question && s->protocol && s->quick && s->full && s->run, "study %zu complete", i);
+        CHECK(s->published && strchr(s->published, '"') && strstr(s->published, "("),
+              "%s names its published claim, quoted, with its source", s->name);
         CHECK(al_study_find(s->name, NULL) == s, "find %s", s->name);
     }
     al_error err = {0};
