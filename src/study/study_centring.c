@@ -55,7 +55,7 @@ static double final_centring(const al_compare *c, size_t arm)
 al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error *err)
 {
     static const char *const pair[2] = {"Sigmoid()", "Tanh()"}, *const acts[2] = {"ReLU()", "Tanh()"};
-    static const double grid[5] = {0.01, 0.03, 0.1, 0.3, 1}, he_grid[3] = {0.003, 0.01, 0.03};
+    static const double grid[6] = {0.003, 0.01, 0.03, 0.1, 0.3, 1}, he_grid[4] = {0.003, 0.01, 0.03, 0.1};
     static const int depths[1] = {3};
     static const al_init_scheme kaiming = AL_INIT_KAIMING_NORMAL, xavier = AL_INIT_XAVIER_NORMAL;
     static const al_gain_rule he = AL_GAIN_HE, one = AL_GAIN_ONE;
@@ -65,10 +65,10 @@ al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error
     al_compare *centred = NULL, *runs[2] = {NULL, NULL};
     al_compare_factors f = study_mlp_factors(pair, 2, depths, 128);
     study_matched_init(&f);
-    al_compare_options o = study_fair_options(env, seeds, epochs, grid, 5);
+    al_compare_options o = study_fair_options(env, seeds, epochs, grid, 6);
     o.unit_stats = 1;
     al_status st = study_compare(env, "sigmoid-tanh", &f, &o, rows, &centred, err);
-    al_compare_options oh = study_fair_options(env, seeds, epochs, he_grid, 3);
+    al_compare_options oh = study_fair_options(env, seeds, epochs, he_grid, 4);
     oh.unit_stats = 1;
     for (int k = 0; st == AL_OK && k < 2; k++) {
         al_compare_factors g = study_mlp_factors(acts, 2, depths, 128);
@@ -112,8 +112,15 @@ al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error
             study_put(w.text, STUDY_VERDICT_BYTES, &n, "%s%s %.3f vs %.3f", a ? ", " : "", acts[a],
                       final_centring(runs[0], a), final_centring(runs[1], a));
         study_put(w.text, STUDY_VERDICT_BYTES, &n, " (He, Glorot).");
-        for (int k = 0; k < 3; k++)
-            study_edge_note(k == 0 ? centred : runs[k - 1], w.text, STUDY_VERDICT_BYTES, &n);
+        static const char *const runs_named[3] = {"sigmoid against tanh", "He", "Glorot"};
+        for (int k = 0; k < 3; k++) {
+            char note[1024];
+            size_t m = 0;
+            note[0] = '\0';
+            study_edge_note(k == 0 ? centred : runs[k - 1], note, sizeof note, &m);
+            if (m)
+                study_put(w.text, STUDY_VERDICT_BYTES, &n, " (%s)%s", runs_named[k], note);
+        }
         study_put(w.text, STUDY_VERDICT_BYTES, &n, " The claim: the centred tanh ends higher or trains "
                   "faster than the sigmoid.\n\n%s\n\nPublished: LeCun et al. (Efficient BackProp, 1998) argue that "
                   "\"convergence is usually faster if the average of each input variable over the training set is "

@@ -60,7 +60,7 @@ al_status study_leaky_prelu_depth(al_study_env *env, al_study_result *res, al_er
 {
     static const char *const acts[3] = {"ReLU()", "LeakyReLU()", "PReLU()"};
     static const int quick_depths[3] = {2, 8, 16}, full_depths[4] = {2, 4, 8, 16};
-    static const double grid[3] = {0.003, 0.01, 0.03};
+    static const double grid[4] = {0.003, 0.01, 0.03, 0.1};
     const int *depth_list = STUDY_PICK(env, quick_depths, full_depths);
     size_t n_depths = STUDY_PICK(env, 3, 4), seeds = study_seeds(env, 2 * n_depths + 2);
     long epochs = STUDY_PICK(env, 10, 30);
@@ -69,7 +69,7 @@ al_status study_leaky_prelu_depth(al_study_env *env, al_study_result *res, al_er
     for (size_t k = 0; st == AL_OK && k < n_depths; k++) {
         al_compare_factors f = study_mlp_factors(acts, 3, &depth_list[k], STUDY_PICK(env, 64, 128));
         study_matched_init(&f);
-        al_compare_options o = study_fair_options(env, seeds, epochs, grid, 3);
+        al_compare_options o = study_fair_options(env, seeds, epochs, grid, 4);
         char sub[32];
         snprintf(sub, sizeof sub, "depth%d", depth_list[k]);
         st = study_compare(env, sub, &f, &o, STUDY_PICK(env, 4000, 0), &runs[k], err);

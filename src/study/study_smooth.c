@@ -55,7 +55,7 @@ al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *er
 {
     static const char *const acts[N_ARMS] = {"ReLU()", "ELU()", "CELU(alpha=0.25)", "SELU()", "GELU()",
                                              "SiLU()", "Softplus()", "Softplus(beta=16)"};
-    static const double grid[3] = {0.01, 0.03, 0.1};
+    static const double grid[4] = {0.003, 0.01, 0.03, 0.1};
     static const int depths[1] = {2};
     double loss_target = STUDY_PICK(env, 0.5, 0.35);
     int cls[N_ARMS];
@@ -67,7 +67,7 @@ al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *er
     size_t seeds = study_seeds(env, m);
     al_compare_factors f = study_mlp_factors(acts, N_ARMS, depths, 128);
     study_matched_init(&f);
-    al_compare_options o = study_fair_options(env, seeds, STUDY_PICK(env, 3, 15), grid, 3);
+    al_compare_options o = study_fair_options(env, seeds, STUDY_PICK(env, 3, 15), grid, 4);
     size_t rows = STUDY_PICK(env, 7000, 0);
     al_compare *c = NULL;
     al_status st = study_compare(env, "arms", &f, &o, rows, &c, err);
