@@ -10,11 +10,14 @@
 static const char usage[] =
     "usage: actlab study list\n"
     "       actlab study NAME [NAME...] | all [options]\n"
-    "Runs documented experiments on activations; each states its question and protocol, runs at a\n"
-    "quick budget (about a minute on 2 cores) or --full, and answers with a verdict computed from\n"
-    "the numbers it produced. `actlab study list` names them. See docs/studies.md.\n"
+    "Runs documented experiments on activations; each states its question, the published claim\n"
+    "it tests and its protocol (fair arms: tuned learning rates, matched inits; paired tests,\n"
+    "Holm across the study), runs at a quick budget (all eight: a few minutes on 2 cores) or\n"
+    "--full (hours), and answers with a verdict computed from the numbers it produced.\n"
+    "`actlab study list` names them. See docs/studies.md.\n"
     "options:\n"
-    "  --full              the full budget (more seeds, epochs and data) instead of the quick one\n"
+    "  --full              the full budget (at least 10 seeds, all 60000 rows, more epochs, wider\n"
+    "                      learning-rate grids): it may take hours, and says so before it starts\n"
     "  --report DIR        write DIR/index.html: a section per study with charts and tables\n"
     "  --out DIR           job results (actlab-study); finished jobs are reused by a re-run\n"
     "  --seeds K           seeds per arm instead of the budget's (at least 2)\n"
@@ -180,8 +183,9 @@ int cmd_study(int argc, char **argv)
         if (st == AL_OK) {
             char note[512];
             snprintf(note, sizeof note,
-                     "%s budget on Fashion-MNIST (standardised). Verdicts are computed from the numbers below; "
-                     "tests are two-sided at p < %g, Holm-adjusted within each comparison. Job results: `%s`.",
+                     "%s budget on Fashion-MNIST (standardised). Verdicts are computed from the numbers below: arms "
+                     "at their own tuned learning rates and matched inits, paired by seed, exact sign-flip tests "
+                     "at p < %g with Holm across each study's comparisons. Job results: `%s`.",
                      o.full ? "Full" : "Quick", AL_STUDY_ALPHA, o.out_dir);
             st = al_report_note(report, note, &err);
         }
@@ -191,6 +195,11 @@ int cmd_study(int argc, char **argv)
             return cli_fail(cmd, &err);
         }
     }
+    if (o.full && !o.quiet)
+        fprintf(stderr, "actlab study: the full budget trains %zu stud%s on all 60000 training rows with at least 10 "
+                "seeds per arm, more epochs and a 7-point learning-rate grid: it may take hours on 2 cores. Finished "
+                "jobs are kept in %s, so an interrupted run continues where it stopped.\n", n, n == 1 ? "y" : "ies",
+                o.out_dir);
     o.progress = cli_print_progress;
     /* --data fashion-mnist is the package's folder, as for train; a folder is taken as it is */
     if (data_args.data && strcmp(data_args.data, "fashion-mnist") != 0) {

@@ -102,9 +102,7 @@ int cli_data_flag(const char *cmd, cli_data_args *a, int argc, char **argv, int 
         *rc = cli_usage_error(cmd, "%s is not an option of `actlab %s`%s", f, cmd,
                               strcmp(cmd, "study") == 0 ? ": the studies run on Fashion-MNIST as their protocols "
                                                           "say (--data picks its folder)"
-                              : strcmp(cmd, "compare") == 0 && bit == CLI_DATA_VAL
-                                  ? ": compare measures the test set; a validation split is not used yet"
-                                  : "");
+                                                        : "");
         return 1;
     }
     if (!takes_value) {

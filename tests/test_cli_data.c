@@ -135,7 +135,7 @@ static void messages(void)
     EXPECT_FAIL("train " IRIS_MODEL " --train " FIX "iris_like.csv:species", 2, "has no header, so give the column by index");
     EXPECT_FAIL("train " IRIS_MODEL " --data " FIX "iris_like.csv", 2, "--data takes 'fashion-mnist' or a folder");
     EXPECT_FAIL("compare --acts ReLU --train " FIX "iris_like.csv --test 0", 2, "--test 0");
-    EXPECT_FAIL("compare --acts ReLU --train " FIX "iris_like.csv --val 0.1", 2, "compare measures the test set");
+    EXPECT_FAIL("compare --acts ReLU --train " FIX "iris_like.csv --val 0.1", 2, "give --tune-lr GRID too");
     EXPECT_FAIL("study dead-units --train " FIX "iris_like.csv", 2, "not an option of `actlab study`");
     EXPECT_FAIL("study dead-units --data nowhere", 2, "--data takes 'fashion-mnist' or a folder");
     CHECK(run("study list --data fashion-mnist") == 0, "study takes --data fashion-mnist: %s", last_err);
@@ -161,8 +161,24 @@ static void messages(void)
               strstr(last_out, "0\t") && strstr(last_out, "1\t") && !strstr(last_err, "accuracy"),
           "a CSV of features only: predictions, no accuracy: %s %s", last_out, last_err);
     CHECK(run("compare --acts 'ReLU(),Tanh()' --train " FIX "iris_like.csv --standardize --seeds 2 --epochs 2 --jobs 1 "
-              "--out cmp --quiet") == 0 && strstr(last_out, "| Tanh() | 2/2 |"),
+              "--out cmp --quiet") == 0 && strstr(last_out, "| Tanh() | 0.05 | 2/2 |"),
           "compare on a CSV, its test rows held out: %s", last_err);
+    CHECK(run("compare --acts 'ReLU(),Tanh()' --train " FIX "iris_like.csv --standardize --seeds 2 --epochs 2 --jobs 1 "
+              "--tune-lr 0.01,0.1 --val 12 --split stratified --split-seed 3 --out cmp_val --quiet") == 0 &&
+              strstr(last_out, "| Tanh() |"),
+          "compare --tune-lr with --val and --split: %s", last_err);
+    {
+        /* the validation split is part of every job's key: a different --val is a new experiment */
+        char p[512];
+        snprintf(p, sizeof p, "%s/cmp_val/compare.json", cli_dir);
+        char *json = NULL;
+        size_t size = 0;
+        al_error e = {0};
+        CHECK(al_file_read_all(p, 1 << 24, &json, &size, &e) == AL_OK && strstr(json, "\"validation_rows\":12") &&
+                  strstr(json, "(validation 12 rows, stratified split, seed 3)"),
+              "compare.json records the validation split: %s", json ? json : e.message);
+        free(json);
+    }
 
     CHECK_SECTION("predict refuses what is not finite");
     {
