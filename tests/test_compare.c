@@ -128,6 +128,14 @@ int main(void)
     CHECK(al_compare_run(again, train, test, &err) == AL_OK, "%s", err.message);
     CHECK(before != 0 && mtime(d1, "a000-s000.json") < before, "the job file was not rewritten");
     CHECK(al_compare_summary(again, 1)->acc_mean == other->acc_mean, "and gives the same summary");
+    for (size_t arm = 0; arm < 2; arm++)
+        for (size_t s = 0; s < 3; s++) {
+            const al_job_result *a = al_compare_job(par, arm, s), *b = al_compare_job(again, arm, s);
+            CHECK(memcmp(a->test_acc, b->test_acc, 3 * sizeof(double)) == 0 &&
+                      memcmp(a->train_loss, b->train_loss, 3 * sizeof(double)) == 0 &&
+                      memcmp(a->test_loss, b->test_loss, 3 * sizeof(double)) == 0,
+                  "arm %zu seed %zu: the re-run reads back the first run's results, to the bit", arm, s);
+        }
     al_compare_free(again);
 
     CHECK_SECTION("a failing arm is reported, the others complete");

@@ -114,9 +114,19 @@ static json_t *job_json(const al_compare *c, int tuning, size_t lr_index, const 
     return j;
 }
 
+/* A CSV field in double quotes (RFC 4180): quotes doubled, line breaks as spaces. */
+static void csv_quoted(al_buf *csv, const char *text)
+{
+    al_buf_append(csv, "\"", 1);
+    for (const char *t = text; *t; t++)
+        al_buf_append(csv, *t == '"' ? "\"\"" : (*t == '\n' || *t == '\r') ? " " : t, *t == '"' ? 2 : 1);
+    al_buf_append(csv, "\"", 1);
+}
+
+/* Numbers at 17 significant digits: a job read back equals the job written. */
 static al_status write_json(const char *path, json_t *j, al_error *err)
 {
-    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);
     if (!text)
         return al_error_set(err, AL_ERR_NOMEM, "out of memory writing '%s'", path);
@@ -347,16 +357,18 @@ al_status al_compare_write(const al_compare *c, al_error *err)
                                               al_gain_rule_name(a->gain), "lr", a->lr, "tuning", tune, "summary",
                                               summary ? summary : json_null(), "jobs", jobs));
         const char *e = arm_error(c, arm);
-        al_buf_printf(&csv, "\"%s\",\"%s\",%s,%s,%.9g,%zu,%zu,%zu,%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,"
-                      "%.9g,%.9g,%.9g,%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,\"", a->name, a->spec,
+        csv_quoted(&csv, a->name);
+        al_buf_append(&csv, ",", 1);
+        csv_quoted(&csv, a->spec);
+        al_buf_printf(&csv, ",%s,%s,%.9g,%zu,%zu,%zu,%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,"
+                      "%.9g,%.9g,%.9g,%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,",
                       al_init_scheme_name(a->init), al_gain_rule_name(a->gain), a->lr, S->ok, S->diverged,
                       S->failed, c->o.seeds, S->acc_mean, S->acc_lo, S->acc_hi, S->diff, S->diff_lo, S->diff_hi,
                       S->adj_lo, S->adj_hi, S->p, S->p_holm, S->mde, S->best_epoch, S->ttt.reached,
                       S->ttt.median_known ? S->ttt.median_epochs : NAN, S->dead_final, S->inactive_final,
                       S->train_acc, S->loss_auc, S->grad_ratio, S->seconds);
-        for (; *e; e++)
-            al_buf_printf(&csv, "%s", *e == '"' ? "\"\"" : (char[2]){*e == '\n' ? ' ' : *e, 0});
-        al_buf_printf(&csv, "\"\n");
+        csv_quoted(&csv, e);
+        al_buf_append(&csv, "\n", 1);
     }
     json_object_set_new(root, "arms", arms);
     char path[4200];
