@@ -4,6 +4,8 @@
 #include "actlab/data.h"
 
 #include <math.h>
+#include <omp.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "actlab/rng.h"
 #include "actlab/util.h"
+#include "data/convert.h"
 
 struct al_dataset {
     char name[AL_DATASET_NAME_BYTES];
@@ -18,8 +21,12 @@ struct al_dataset {
     int feature_rank;
     size_t feature_shape[AL_DATASET_MAX_FEATURE_RANK];
     int n_classes;
-    float *x;    /* count * features */
-    int32_t *y;  /* count */
+    float *x;        /* count * features; NULL when the features are kept as bytes */
+    uint8_t *bytes;  /* count * features pixel intensities from a u8 source (feature =
+                        byte / 255, converted when rows are read); NULL otherwise */
+    _Atomic(float *) floats; /* a byte dataset's float matrix, made on the first
+                                al_dataset_x call (the library itself never asks) */
+    int32_t *y;      /* count */
 };
 
 struct al_batcher {
@@ -30,8 +37,9 @@ struct al_batcher {
     size_t *order;  /* count entries, rewritten by each al_batcher_start_epoch */
 };
 
-al_status al_dataset_create(const char *name, size_t count, int feature_rank,
-                            const size_t *feature_shape, al_dataset **out, al_error *err)
+/* A zeroed dataset whose features are floats, or bytes when as_bytes. */
+static al_status dataset_alloc(const char *name, size_t count, int feature_rank, const size_t *feature_shape,
+                               int as_bytes, al_dataset **out, al_error *err)
 {
     *out = NULL;
     if (feature_rank < 1 || feature_rank > AL_DATASET_MAX_FEATURE_RANK || !feature_shape)
@@ -59,13 +67,14 @@ al_status al_dataset_create(const char *name, size_t count, int feature_rank,
                             "cannot create dataset '%s': %zu examples of %zu features would need "
                             "%.4g bytes", name ? name : "", count, features,
                             (double)count * (double)features * 4.0);
-    al_status st = al_memory_check((double)count * ((double)features * sizeof(float) + sizeof(int32_t)),
+    size_t item = as_bytes ? 1 : sizeof(float);
+    al_status st = al_memory_check((double)count * ((double)features * (double)item + sizeof(int32_t)),
                                    err, "dataset '%s' of %zu examples x %zu features",
                                    name ? name : "", count, features);
     if (st != AL_OK)
         return st;
     al_dataset *ds = calloc(1, sizeof *ds);
-    float *x = calloc(count * features, sizeof *x);
+    void *x = calloc(count * features, item);
     int32_t *y = calloc(count, sizeof *y);
     if (!ds || !x || !y) {
         free(ds);
@@ -74,17 +83,26 @@ al_status al_dataset_create(const char *name, size_t count, int feature_rank,
         return al_error_set(err, AL_ERR_NOMEM,
                             "out of memory: dataset '%s' of %zu examples x %zu features needs "
                             "%zu bytes", name ? name : "", count, features,
-                            count * features * sizeof(float) + count * sizeof(int32_t));
+                            count * features * item + count * sizeof(int32_t));
     }
     snprintf(ds->name, sizeof ds->name, "%s", name ? name : "");
     ds->count = count;
     ds->features = features;
     ds->feature_rank = feature_rank;
     memcpy(ds->feature_shape, feature_shape, (size_t)feature_rank * sizeof *feature_shape);
-    ds->x = x;
+    if (as_bytes)
+        ds->bytes = x;
+    else
+        ds->x = x;
     ds->y = y;
     *out = ds;
     return AL_OK;
+}
+
+al_status al_dataset_create(const char *name, size_t count, int feature_rank,
+                            const size_t *feature_shape, al_dataset **out, al_error *err)
+{
+    return dataset_alloc(name, count, feature_rank, feature_shape, 0, out, err);
 }
 
 void al_dataset_free(al_dataset *ds)
@@ -92,6 +110,8 @@ void al_dataset_free(al_dataset *ds)
     if (!ds)
         return;
     free(ds->x);
+    free(ds->bytes);
+    free(atomic_load(&ds->floats));
     free(ds->y);
     free(ds);
 }
@@ -108,10 +128,66 @@ size_t al_dataset_features(const al_dataset *ds) { return ds->features; }
 int al_dataset_classes(const al_dataset *ds) { return ds->n_classes; }
 int al_dataset_feature_rank(const al_dataset *ds) { return ds->feature_rank; }
 const size_t *al_dataset_feature_shape(const al_dataset *ds) { return ds->feature_shape; }
-const float *al_dataset_x(const al_dataset *ds) { return ds->x; }
+/* A byte dataset's floats are made once, by whichever caller comes first:
+ * each converts into its own buffer, one wins the exchange, the others free
+ * theirs. */
+const float *al_dataset_x(const al_dataset *ds)
+{
+    if (ds->x)
+        return ds->x;
+    al_dataset *cache = (al_dataset *)ds; /* the float view is a cache, not a change */
+    float *made = atomic_load(&cache->floats), *expected = NULL;
+    if (made)
+        return made;
+    made = malloc(ds->count * ds->features * sizeof *made);
+    if (!made)
+        return NULL;
+    al_dataset_rows(ds, 0, ds->count, made);
+    if (!atomic_compare_exchange_strong(&cache->floats, &expected, made)) {
+        free(made);
+        return expected;
+    }
+    return made;
+}
 const int32_t *al_dataset_y(const al_dataset *ds) { return ds->y; }
 float *al_dataset_x_mut(al_dataset *ds) { return ds->x; }
+const uint8_t *al_dataset_bytes(const al_dataset *ds) { return ds->bytes; }
 int32_t *al_dataset_y_mut(al_dataset *ds) { return ds->y; }
+
+/* One row's features into out, converted from bytes when stored so. */
+static inline void read_row(const al_dataset *ds, size_t row, float *out)
+{
+    size_t f = ds->features;
+    if (ds->x)
+        memcpy(out, ds->x + row * f, f * sizeof *out);
+    else
+        al_bytes_to_unit(ds->bytes + row * f, out, f);
+}
+
+/* Batches this large are gathered by the team (one row is at least a cache line). */
+#define GATHER_TEAM_MIN 32768
+
+void al_dataset_gather(const al_dataset *ds, const size_t *rows, size_t count, float *out)
+{
+    size_t f = ds->features;
+    int team = count * f >= GATHER_TEAM_MIN ? omp_get_max_threads() : 1;
+#pragma omp parallel for num_threads(team) schedule(static)
+    for (size_t i = 0; i < count; i++)
+        read_row(ds, rows[i], out + i * f);
+}
+
+void al_dataset_rows(const al_dataset *ds, size_t first, size_t count, float *out)
+{
+    size_t f = ds->features;
+    if (ds->x) {
+        memcpy(out, ds->x + first * f, count * f * sizeof *out);
+        return;
+    }
+    int team = count * f >= GATHER_TEAM_MIN ? omp_get_max_threads() : 1;
+#pragma omp parallel for num_threads(team) schedule(static)
+    for (size_t i = 0; i < count; i++)
+        read_row(ds, first + i, out + i * f);
+}
 
 al_status al_dataset_check_labels(al_dataset *ds, int n_classes, al_error *err)
 {
@@ -240,11 +316,16 @@ al_status al_dataset_from_arrays(const char *name, const al_array *x, const char
         if (shape[i] == 0)
             return al_error_set(err, AL_ERR_FORMAT, "'%s': examples have no features (a 0 "
                                 "dimension)", x_label);
+    /* u8 features (images) stay bytes; rows are converted when read */
     al_dataset *ds;
-    al_status st = al_dataset_create(name, x->shape[0], rank, shape, &ds, err);
+    int as_bytes = x->dtype == AL_DTYPE_U8;
+    al_status st = dataset_alloc(name, x->shape[0], rank, shape, as_bytes, &ds, err);
     if (st != AL_OK)
         return st;
-    st = convert_features(x, x_label, ds->x, ds->features, err);
+    if (as_bytes)
+        memcpy(ds->bytes, x->data, x->count);
+    else
+        st = convert_features(x, x_label, ds->x, ds->features, err);
     if (st == AL_OK)
         st = convert_labels(y, y_label, ds->y, err);
     if (st == AL_OK) {
@@ -292,6 +373,12 @@ al_status al_dataset_load_npy(const char *x_path, const char *y_path, int n_clas
     return st;
 }
 
+/* Feature i of the matrix, whichever way it is stored. */
+static inline float feature(const al_dataset *ds, size_t i)
+{
+    return ds->x ? ds->x[i] : (float)ds->bytes[i] / 255.0f;
+}
+
 al_status al_feature_stats_compute(const al_dataset *ds, al_standardize_mode mode,
                                    al_feature_stats *out, al_error *err)
 {
@@ -314,14 +401,14 @@ al_status al_feature_stats_compute(const al_dataset *ds, al_standardize_mode mod
      * cancel badly when the mean is large against the spread */
     for (size_t i = 0; i < ds->count; i++)
         for (size_t j = 0; j < f; j++)
-            sum[length == 1 ? 0 : j] += ds->x[i * f + j];
+            sum[length == 1 ? 0 : j] += feature(ds, i * f + j);
     double per = mode == AL_STANDARDIZE_GLOBAL ? (double)ds->count * (double)f : (double)ds->count;
     for (size_t k = 0; k < length; k++)
         sum[k] /= per;
     for (size_t i = 0; i < ds->count; i++)
         for (size_t j = 0; j < f; j++) {
             size_t k = length == 1 ? 0 : j;
-            double d = ds->x[i * f + j] - sum[k];
+            double d = feature(ds, i * f + j) - sum[k];
             sq[k] += d * d;
         }
     for (size_t k = 0; k < length; k++) {
@@ -361,6 +448,18 @@ al_status al_dataset_standardize(al_dataset *ds, const al_feature_stats *stats, 
                             "standardising '%s': the stats are for %zu features but it has %zu",
                             ds->name, stats->features, ds->features);
     size_t f = ds->features;
+    if (!ds->x) {
+        /* standardised values are no longer bytes: the floats replace them */
+        float *x = malloc(ds->count * f * sizeof *x);
+        if (!x)
+            return al_error_set(err, AL_ERR_NOMEM, "out of memory standardising '%s' (%zu floats)", ds->name,
+                                ds->count * f);
+        al_dataset_rows(ds, 0, ds->count, x);
+        free(ds->bytes);
+        free(atomic_exchange(&ds->floats, NULL));
+        ds->bytes = NULL;
+        ds->x = x;
+    }
     for (size_t i = 0; i < ds->count; i++)
         for (size_t j = 0; j < f; j++) {
             size_t k = stats->length == 1 ? 0 : j;
@@ -385,8 +484,11 @@ static void shuffle_identity(size_t *order, size_t n, al_rng *rng)
 
 static void copy_row(const al_dataset *from, size_t row, al_dataset *to, size_t at)
 {
-    memcpy(to->x + at * to->features, from->x + row * from->features,
-           from->features * sizeof(float));
+    size_t f = from->features;
+    if (from->x)
+        memcpy(to->x + at * f, from->x + row * f, f * sizeof(float));
+    else
+        memcpy(to->bytes + at * f, from->bytes + row * f, f);
     to->y[at] = from->y[row];
 }
 
@@ -423,12 +525,13 @@ al_status al_dataset_split(const al_dataset *ds, size_t validation_count, al_spl
     free(order);
     char name[AL_DATASET_NAME_BYTES + 16];
     snprintf(name, sizeof name, "%s/train", ds->name);
-    al_status st = al_dataset_create(name, ds->count - validation_count, ds->feature_rank,
-                                     ds->feature_shape, train, err);
+    int as_bytes = ds->x == NULL;
+    al_status st = dataset_alloc(name, ds->count - validation_count, ds->feature_rank, ds->feature_shape,
+                                 as_bytes, train, err);
     if (st == AL_OK) {
         snprintf(name, sizeof name, "%s/validation", ds->name);
-        st = al_dataset_create(name, validation_count, ds->feature_rank, ds->feature_shape,
-                               validation, err);
+        st = dataset_alloc(name, validation_count, ds->feature_rank, ds->feature_shape, as_bytes, validation,
+                           err);
     }
     if (st != AL_OK) {
         free(held);
@@ -532,12 +635,9 @@ al_status al_batcher_fill(const al_batcher *b, size_t batch, float *x, int32_t *
     if (n == 0)
         return al_error_set(err, AL_ERR_INVALID, "batch %zu is past the end: an epoch has %zu",
                             batch, al_batcher_batch_count(b));
-    size_t f = b->ds->features;
-    for (size_t i = 0; i < n; i++) {
-        if (x)
-            memcpy(x + i * f, b->ds->x + idx[i] * f, f * sizeof *x);
-        if (y)
-            y[i] = b->ds->y[idx[i]];
-    }
+    if (x)
+        al_dataset_gather(b->ds, idx, n, x);
+    for (size_t i = 0; y && i < n; i++)
+        y[i] = b->ds->y[idx[i]];
     return AL_OK;
 }

@@ -36,6 +36,8 @@ static al_status forward_backward(al_net *net, const float *x, const int32_t *y,
     if (st != AL_OK)
         return st;
     const float *logits = al_net_forward(net, x, batch, 1, 0);
+    if (!logits)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory in the forward pass");
     size_t classes = al_net_out_features(net);
     float *dlogits = malloc(batch * classes * sizeof *dlogits);
     if (!dlogits)
@@ -44,7 +46,8 @@ static al_status forward_backward(al_net *net, const float *x, const int32_t *y,
     st = al_loss_cross_entropy(logits, y, batch, classes, dlogits, &loss, NULL, err);
     if (st == AL_OK) {
         al_net_zero_grad(net);
-        al_net_backward(net, dlogits, NULL);
+        if (al_net_backward(net, dlogits, NULL) != AL_OK)
+            st = al_error_set(err, AL_ERR_NOMEM, "out of memory in the backward pass");
     }
     free(dlogits);
     return st;
@@ -58,8 +61,15 @@ static al_status net_after_backward(const char *spec, al_init_scheme init, uint6
     no.init = init;
     no.seed = seed;
     al_status st = al_net_create(spec, &no, net, err);
-    if (st == AL_OK)
-        st = forward_backward(*net, al_dataset_x(train), al_dataset_y(train), al_dataset_count(train), err);
+    if (st != AL_OK)
+        return st;
+    size_t rows = al_dataset_count(train);
+    float *x = malloc(rows * al_dataset_features(train) * sizeof *x);
+    if (!x)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory for %zu rows of '%s'", rows, al_dataset_name(train));
+    al_dataset_rows(train, 0, rows, x);
+    st = forward_backward(*net, x, al_dataset_y(train), rows, err);
+    free(x);
     return st;
 }
 

@@ -18,10 +18,11 @@ al_status al_evaluate(al_net *net, const al_dataset *data, size_t batch, al_eval
     if ((size_t)al_dataset_classes(data) > classes)
         return al_error_set(err, AL_ERR_SHAPE, "the data '%s' has %d classes but the model has %zu "
                             "outputs", al_dataset_name(data), al_dataset_classes(data), classes);
-    float *dlogits = malloc(batch * classes * sizeof(float));
+    float *dlogits = malloc(batch * classes * sizeof(float)), *x = malloc(batch * f * sizeof(float));
     out->confusion = calloc(classes * classes, sizeof(size_t));
-    if (!dlogits || !out->confusion) {
+    if (!dlogits || !x || !out->confusion) {
         free(dlogits);
+        free(x);
         al_eval_result_free(out);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory evaluating");
     }
@@ -30,9 +31,13 @@ al_status al_evaluate(al_net *net, const al_dataset *data, size_t batch, al_eval
     size_t correct = 0;
     for (size_t start = 0; st == AL_OK && start < n; start += batch) {
         size_t rows = n - start < batch ? n - start : batch;
-        const float *x = al_dataset_x(data) + start * f;
+        al_dataset_rows(data, start, rows, x);
         const int32_t *y = al_dataset_y(data) + start;
         const float *logits = al_net_forward(net, x, rows, 0, 0);
+        if (!logits) {
+            st = al_error_set(err, AL_ERR_NOMEM, "out of memory in the forward pass");
+            break;
+        }
         double loss;
         size_t right;
         st = al_loss_cross_entropy(logits, y, rows, classes, dlogits, &loss, &right, err);
@@ -47,6 +52,7 @@ al_status al_evaluate(al_net *net, const al_dataset *data, size_t batch, al_eval
         }
     }
     free(dlogits);
+    free(x);
     if (st != AL_OK) {
         al_eval_result_free(out);
         return st;
