@@ -9,7 +9,6 @@
  * Targets (issue): >= 1.5x PyTorch as installed and >= 1.1x PyTorch on the
  * same OpenBLAS kernels at equal threads; >= 75 % of the GEMM-bound limit;
  * peak RSS <= 1/3 of PyTorch's. */
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -20,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/blas_env.h"
+#include <oneapi/dnnl/dnnl.h>
 
 #include "actlab/actlab.h"
 
@@ -35,17 +34,17 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* One cblas_sgemm call of a training step, row-major as layers.c makes it. */
+/* One dnnl_sgemm call of a training step, row-major as layers.c makes it. */
 typedef struct gemm {
     const char *what;
-    enum CBLAS_TRANSPOSE ta, tb;
+    char ta, tb;
     int m, n, k;
     float beta;
     float *a, *b, *c;
     double seconds; /* median over the repetitions */
 } gemm;
 
-static gemm make_gemm(const char *what, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int m, int n,
+static gemm make_gemm(const char *what, char ta, char tb, int m, int n,
                       int k, float beta)
 {
     gemm g = {what, ta, tb, m, n, k, beta, NULL, NULL, NULL, 0};
@@ -64,9 +63,26 @@ static gemm make_gemm(const char *what, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRAN
 
 static void run_gemm(const gemm *g)
 {
-    int lda = g->ta == CblasNoTrans ? g->k : g->m, ldb = g->tb == CblasNoTrans ? g->n : g->k;
-    cblas_sgemm(CblasRowMajor, g->ta, g->tb, g->m, g->n, g->k, 1.0f, g->a, lda, g->b, ldb, g->beta,
-                g->c, g->n);
+    int lda = g->ta == 'N' ? g->k : g->m, ldb = g->tb == 'N' ? g->n : g->k;
+    dnnl_sgemm(g->ta, g->tb, g->m, g->n, g->k, 1.0f, g->a, lda, g->b, ldb, g->beta, g->c, g->n);
+}
+
+/* oneDNN's name for the instruction set its kernels use. */
+static const char *isa_name(dnnl_cpu_isa_t isa)
+{
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "all";
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -125,7 +141,6 @@ static void on_step(const al_train_progress *p, void *context)
 
 int main(int argc, char **argv)
 {
-    al_prefer_avx512_blas(argv);
     int threads = 1, repeat = 200;
     long steps = 938, warmup = 20; /* 938 = 2 epochs of 469 batches */
     const char *dir = NULL;
@@ -151,7 +166,6 @@ int main(int argc, char **argv)
         return 2;
     }
     omp_set_num_threads(threads);
-    openblas_set_num_threads(threads);
 
     al_error err = {0};
     al_dataset *train = NULL;
@@ -188,14 +202,14 @@ int main(int argc, char **argv)
     /* the step's sgemm calls, as layers.c makes them (the first layer's dx is
      * not computed: the input needs no gradient, in PyTorch either) */
     gemm g[N_GEMMS] = {
-        make_gemm("fwd 0  x W^T  [128,784]x[256,784]^T", CblasNoTrans, CblasTrans, 128, 256, 784, 1),
-        make_gemm("fwd 2  x W^T  [128,256]x[256,256]^T", CblasNoTrans, CblasTrans, 128, 256, 256, 1),
-        make_gemm("fwd 4  x W^T  [128,256]x[10,256]^T", CblasNoTrans, CblasTrans, 128, 10, 256, 1),
-        make_gemm("bwd 4  dW += dy^T x  [10,128]x[128,256]", CblasTrans, CblasNoTrans, 10, 256, 128, 1),
-        make_gemm("bwd 4  dx = dy W  [128,10]x[10,256]", CblasNoTrans, CblasNoTrans, 128, 256, 10, 0),
-        make_gemm("bwd 2  dW += dy^T x  [256,128]x[128,256]", CblasTrans, CblasNoTrans, 256, 256, 128, 1),
-        make_gemm("bwd 2  dx = dy W  [128,256]x[256,256]", CblasNoTrans, CblasNoTrans, 128, 256, 256, 0),
-        make_gemm("bwd 0  dW += dy^T x  [256,128]x[128,784]", CblasTrans, CblasNoTrans, 256, 784, 128, 1),
+        make_gemm("fwd 0  x W^T  [128,784]x[256,784]^T", 'N', 'T', 128, 256, 784, 1),
+        make_gemm("fwd 2  x W^T  [128,256]x[256,256]^T", 'N', 'T', 128, 256, 256, 1),
+        make_gemm("fwd 4  x W^T  [128,256]x[10,256]^T", 'N', 'T', 128, 10, 256, 1),
+        make_gemm("bwd 4  dW += dy^T x  [10,128]x[128,256]", 'T', 'N', 10, 256, 128, 1),
+        make_gemm("bwd 4  dx = dy W  [128,10]x[10,256]", 'N', 'N', 128, 256, 10, 0),
+        make_gemm("bwd 2  dW += dy^T x  [256,128]x[128,256]", 'T', 'N', 256, 256, 128, 1),
+        make_gemm("bwd 2  dx = dy W  [128,256]x[256,256]", 'N', 'N', 128, 256, 256, 0),
+        make_gemm("bwd 0  dW += dy^T x  [256,128]x[128,784]", 'T', 'N', 256, 784, 128, 1),
     };
     int ok = 1;
     for (int i = 0; i < N_GEMMS; i++)
@@ -214,13 +228,14 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     double rss_mib = (double)ru.ru_maxrss / 1024.0;
 
-    const char *core = getenv("OPENBLAS_CORETYPE");
     printf("# actlab MLP training: %s\n", SPEC);
     printf("# Fashion-MNIST train (%zu), batch %d shuffled, SGD lr 0.05 momentum 0.9; %ld steps timed after "
            "%ld warm-up; %d thread%s\n", tm.count, BATCH, steps, warmup, threads, threads > 1 ? "s" : "");
-    printf("# OpenBLAS core %s (OPENBLAS_CORETYPE=%s), %d thread%s; activation kernels %s\n",
-           openblas_get_corename(), core ? core : "unset", openblas_get_num_threads(),
-           openblas_get_num_threads() > 1 ? "s" : "", al_isa_name(AL_ISA_AUTO));
+    const dnnl_version_t *v = dnnl_version();
+    const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
+    printf("# oneDNN %d.%d.%d dnnl_sgemm, ISA %s (ONEDNN_MAX_CPU_ISA=%s), %d thread%s; activation kernels %s\n",
+           v->major, v->minor, v->patch, isa_name(dnnl_get_effective_cpu_isa()), cap ? cap : "unset",
+           threads, threads > 1 ? "s" : "", al_isa_name(AL_ISA_AUTO));
     printf("# last epoch's running loss %.4f, accuracy %.4f\n", tm.loss, tm.accuracy);
     printf("# sgemm calls of one step, median of %d:\n", repeat);
     for (int i = 0; i < N_GEMMS; i++)

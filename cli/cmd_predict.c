@@ -84,7 +84,12 @@ int cmd_predict(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    print_softmax(al_net_forward(net, xf, rows, 0, 0), rows, classes, probs.data);
+    const float *logits = al_net_forward(net, xf, rows, 0, 0);
+    if (!logits) {
+        fprintf(stderr, "actlab predict: out of memory in the forward pass\n");
+        goto done;
+    }
+    print_softmax(logits, rows, classes, probs.data);
     if (out && al_npy_write(out, &probs, &err) != AL_OK) {
         rc = cli_fail(cmd, &err);
         goto done;

@@ -62,4 +62,4 @@ static inline float vhsum(V a)
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx2 = {kernel_pairs, slope_sum_any};
+const al_kernels al_kernels_avx2 = {kernel_pairs, prelu_backward_any};

@@ -58,4 +58,4 @@ static inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx512 = {kernel_pairs, slope_sum_any};
+const al_kernels al_kernels_avx512 = {kernel_pairs, prelu_backward_any};

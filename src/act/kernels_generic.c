@@ -39,4 +39,4 @@ static inline float vhsum(V a) { return a; }
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_generic = {kernel_pairs, slope_sum_any};
+const al_kernels al_kernels_generic = {kernel_pairs, prelu_backward_any};

@@ -19,8 +19,6 @@
 #include "actlab/util.h"
 #include "study/compare_internal.h"
 
-void openblas_set_num_threads(int threads);
-
 /* ---- one job, in a worker process ---- */
 
 typedef struct job_ctx {
@@ -140,7 +138,6 @@ static void job_error_path(const al_compare *c, size_t arm, size_t s, char *buf,
 static void worker(const al_compare *c, size_t arm, size_t s, const al_dataset *train, const al_dataset *test)
 {
     omp_set_num_threads(1);
-    openblas_set_num_threads(1);
     al_job_result r;
     memset(&r, 0, sizeof r);
     al_error err = {0};

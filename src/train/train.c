@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,10 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
         else
             setvbuf(l.log, NULL, _IONBF, 0);
     }
+    /* the batch gather, the gradient norm and the optimizer share the work
+     * like the net's passes: OpenMP's count is the net's while training */
+    int caller_threads = omp_get_max_threads();
+    omp_set_num_threads(al_net_threads(net));
     al_train_progress p;
     memset(&p, 0, sizeof p);
     p.epochs = epochs;
@@ -234,8 +239,11 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             st = al_batcher_fill(l.batcher, (size_t)k, l.x, l.y, &rows, err);
             if (st != AL_OK)
                 break;
-            al_net_zero_grad(net);
             const float *logits = al_net_forward(net, l.x, rows, 1, (uint64_t)step);
+            if (!logits) {
+                st = al_error_set(err, AL_ERR_NOMEM, "step %ld: out of memory in the forward pass", step + 1);
+                break;
+            }
             double loss;
             size_t right;
             st = al_loss_cross_entropy(logits, l.y, rows, classes, l.dlogits, &loss, &right, err);
@@ -254,7 +262,10 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                                   "gradient-norm clip", step + 1, epoch + 1, k + 1, loss, where);
                 break;
             }
-            al_net_backward(net, l.dlogits, NULL);
+            if (al_net_backward_overwrite(net, l.dlogits, NULL) != AL_OK) {
+                st = al_error_set(err, AL_ERR_NOMEM, "step %ld: out of memory in the backward pass", step + 1);
+                break;
+            }
             int last_batch = k == per_epoch - 1 || step + 1 == total;
             if (o->probe) {
                 st = al_probe_after_backward(o->probe, net, step + 1, epoch + 1, last_batch, err);
@@ -322,6 +333,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             interrupted = 1;
         }
     }
+    omp_set_num_threads(caller_threads);
     if (final)
         *final = p;
     loop_free(&l);
