@@ -83,6 +83,9 @@ static const al_kernels *kernels_for(al_isa isa)
     return &al_kernels_generic;
 }
 
+void al_erf_f32(al_isa isa, const float *x, float *y, size_t n) { kernels_for(isa)->erf(x, y, n); }
+void al_exp_f32(al_isa isa, const float *x, float *y, size_t n) { kernels_for(isa)->exp(x, y, n); }
+
 al_act_run al_act_run_default(void)
 {
     al_act_run run;

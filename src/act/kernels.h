@@ -64,10 +64,14 @@ typedef struct al_kernel_pair {
 typedef double (*al_kprelu_backward)(const al_kconst *k, size_t begin, size_t end, const float *x,
                                      const float *dy, float *dx);
 
+/* y = f(x) for n elements: the vector math the kernels use (erf, exp). */
+typedef void (*al_kmap)(const float *x, float *y, size_t n);
+
 /* One ISA's kernels: pairs[AL_KERNEL_COUNT], indexed by al_kernel_id. */
 typedef struct al_kernels {
     const al_kernel_pair *pairs;
     al_kprelu_backward prelu_backward;
+    al_kmap erf, exp;
 } al_kernels;
 
 extern const al_kernels al_kernels_generic;
