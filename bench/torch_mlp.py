@@ -42,6 +42,20 @@ def openblas():
         return None
 
 
+def loaded_libraries(words):
+    """The shared libraries this process has mapped whose names hold one of words."""
+    found = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if "/" in path and any(w in os.path.basename(path) for w in words):
+                    found.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(found)
+
+
 def cpu_capability(torch):
     for line in torch.__config__.show().splitlines():
         if "CPU capability usage:" in line:
@@ -115,6 +129,8 @@ def main():
           f"{torch.get_num_threads()} thread(s); OpenBLAS core {core} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}), {blas_threads} thread(s); "
           f"ATen CPU capability {cpu_capability(torch)}")
+    print(f"# torch kernels: nn.Linear runs addmm on the BLAS (BLAS_INFO=generic: libblas.so.3, here "
+          f"{', '.join(loaded_libraries(['blas'])) or '?'}); elementwise ops ATen {cpu_capability(torch)}")
     print(f"# last epoch's running loss {loss_sum / seen:.4f}, accuracy {correct / seen:.4f}")
     print(f"torch {a.threads} {samples / seconds:.0f} - - {rss_mib:.1f}")
     return 0
