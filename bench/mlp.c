@@ -148,9 +148,11 @@ static int time_gemms(gemm *g, int repeat, int threads)
 typedef struct timing {
     long warmup, total;
     size_t count;
-    double t_start, t_end;
+    double t_start, t_end, t_last;
     double samples;          /* rows trained after the warm-up */
     double loss, accuracy;   /* running means of the last epoch */
+    double *step_seconds;    /* each timed full step's wall time */
+    size_t steps_timed;
 } timing;
 
 static void on_step(const al_train_progress *p, void *context)
@@ -158,14 +160,19 @@ static void on_step(const al_train_progress *p, void *context)
     timing *tm = context;
     if (p->epoch_end)
         return;
+    double t = now();
     if (p->step == tm->warmup)
-        tm->t_start = now();
+        tm->t_start = t;
     if (p->step > tm->warmup) {
         size_t first = (size_t)(p->batch_in_epoch - 1) * BATCH;
-        tm->samples += (double)(tm->count - first < BATCH ? tm->count - first : BATCH);
+        size_t rows = tm->count - first < BATCH ? tm->count - first : BATCH;
+        tm->samples += (double)rows;
+        if (rows == BATCH)
+            tm->step_seconds[tm->steps_timed++] = t - tm->t_last;
     }
     if (p->step == tm->total)
-        tm->t_end = now();
+        tm->t_end = t;
+    tm->t_last = t;
     tm->loss = p->loss;
     tm->accuracy = p->accuracy;
 }
@@ -241,7 +248,12 @@ int main(int argc, char **argv)
     o.shuffle = 1;
     o.optim.lr = 0.05;
     o.optim.momentum = 0.9;
-    timing tm = {warmup, warmup + steps, al_dataset_count(train), 0, 0, 0, 0, 0};
+    timing tm = {warmup, warmup + steps, al_dataset_count(train), 0, 0, 0, 0, 0, 0, NULL, 0};
+    tm.step_seconds = malloc((size_t)steps * sizeof *tm.step_seconds);
+    if (!tm.step_seconds) {
+        fprintf(stderr, "bench_mlp: out of memory\n");
+        return 1;
+    }
     double t0 = now();
     if (al_train(net, train, NULL, &o, on_step, &tm, NULL, &err) != AL_OK) {
         fprintf(stderr, "bench_mlp: %s\n", err.message);
@@ -252,6 +264,9 @@ int main(int argc, char **argv)
     if (warmup == 0)
         tm.t_start = t0;
     double sps = tm.samples / (tm.t_end - tm.t_start);
+    /* the median step: what a quiet machine gives, when other processes
+     * preempt some steps (the mean above counts every stall) */
+    double median_sps = tm.steps_timed ? BATCH / median(tm.step_seconds, (int)tm.steps_timed) : 0;
     /* read before the GEMM timing allocates its matrices */
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -295,6 +310,7 @@ int main(int argc, char **argv)
            v->major, v->minor, v->patch, isa_name(dnnl_get_effective_cpu_isa()), cap ? cap : "unset",
            al_isa_name(AL_ISA_AUTO));
     printf("# last epoch's running loss %.4f, accuracy %.4f\n", tm.loss, tm.accuracy);
+    printf("# median step: %.1f us, %.0f samples/s (mean %.0f)\n", 1e6 * BATCH / median_sps, median_sps, sps);
     printf("# products of one step, median of %d, %d thread%s: oneDNN-threaded | shared by the team\n", repeat,
            threads, threads > 1 ? "s" : "");
     for (int i = 0; i < N_GEMMS; i++)
@@ -312,6 +328,7 @@ int main(int argc, char **argv)
         free(g[i].b);
         free(g[i].c);
     }
+    free(tm.step_seconds);
     al_net_free(net);
     al_dataset_free(train);
     return 0;

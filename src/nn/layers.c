@@ -291,12 +291,13 @@ static void act_derivative(const al_layer *l, const al_pass *p, const float *x, 
 }
 
 /* A learned weight shared by every feature (PReLU()) sums its gradient over
- * all of them, and so does one per channel of a [batch, C, H, W] tensor:
- * one thread does that backward. Per-feature weights split like the rest. */
+ * all of them: one thread runs that backward. Weights per channel of a
+ * [batch, C, H, W] tensor span several features each, so one thread runs
+ * both passes. Per-feature weights split like the rest. */
 static al_split act_split(const al_layer *l, int backward)
 {
     size_t nw = al_act_weight_count(&l->act);
-    if (backward && nw > 0 && (nw == 1 || l->out != nw))
+    if ((nw > 1 && nw != l->out) || (backward && nw == 1))
         return AL_SPLIT_NONE;
     return AL_SPLIT_OWN;
 }

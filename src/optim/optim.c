@@ -594,19 +594,19 @@ al_status al_optim_step(al_optim *opt, double lr, al_error *err)
     return AL_OK;
 }
 
-/* Sum of squares of g[0..n) in 32 double accumulators (four AVX2 vectors
- * of eight, so the adds do not wait on each other), combined in a fixed
- * order: the result is deterministic. */
+/* Sum of squares of g[0..n) in double (float32 squares of large gradients
+ * would overflow), in 32 accumulators (vectors whose fused multiply-adds do
+ * not wait on each other), combined in a fixed order: deterministic. */
 OPTIM_INLINE double sum_squares(const float *g, size_t n)
 {
     double acc[32] = {0};
     size_t j = 0;
     for (; j + 32 <= n; j += 32)
         for (int k = 0; k < 32; k++)
-            acc[k] += (double)g[j + (size_t)k] * (double)g[j + (size_t)k];
+            acc[k] = fma((double)g[j + (size_t)k], (double)g[j + (size_t)k], acc[k]);
     double s = 0;
     for (; j < n; j++)
-        s += (double)g[j] * (double)g[j];
+        s = fma((double)g[j], (double)g[j], s);
     for (int k = 0; k < 32; k++)
         s += acc[k];
     return s;
