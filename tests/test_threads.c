@@ -2,7 +2,8 @@
  * layer splits: Linear reads every input feature, the elementwise layers
  * their own, a shared PReLU slope's backward runs on one thread) computes
  * what one thread computes; writing the gradients equals zeroing then
- * adding; two trainings with the same seed and thread count end with
+ * adding (and its sum of squares is clipping's, bit for bit); two
+ * trainings with the same seed and thread count end with
  * bit-identical weights, for one thread and for two; the caller's OpenMP
  * thread count is left as it was. */
 #include <math.h>
@@ -131,6 +132,12 @@ static void test_overwrite(const al_dataset *ds)
         const float *gb = al_net_grad_block(b, &nb);
         CHECK(n == nb && memcmp(g, gb, n * sizeof *g) == 0, "%d thread(s): the gradient blocks differ", threads);
         compare_grads(a, b, 0, threads == 1 ? "overwrite, one thread" : "overwrite, two threads");
+        int nb_params;
+        const al_param_ref *pb = al_net_params(b, &nb_params);
+        double norm = al_clip_grad_norm(pb, (size_t)nb_params, INFINITY);
+        CHECK(sqrt(al_net_grad_sum_squares(a)) == norm, "%d thread(s): the backward's norm %.17g, clipping's %.17g",
+              threads, sqrt(al_net_grad_sum_squares(a)), norm);
+        CHECK(isnan(al_net_grad_sum_squares(b)), "no sum of squares after an adding backward");
         al_net_free(a);
         al_net_free(b);
     }

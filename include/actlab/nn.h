@@ -124,8 +124,13 @@ const float *al_net_forward(al_net *net, const float *x, size_t batch, int train
 al_status al_net_backward(al_net *net, const float *dy, float *dx);
 
 /* al_net_zero_grad then al_net_backward in one pass: every parameter
- * gradient is written rather than added to (the training loop's step). */
+ * gradient is written rather than added to (the training loop's step); the
+ * gradients' sum of squares is computed on the way (al_net_grad_sum_squares). */
 al_status al_net_backward_overwrite(al_net *net, const float *dy, float *dx);
+/* After al_net_backward_overwrite: the sum of squares of every parameter
+ * gradient, as al_clip_grad_norm sums it (bit for bit); NaN after
+ * al_net_backward or al_net_zero_grad. */
+double al_net_grad_sum_squares(const al_net *net);
 
 /* The threads a pass may use: options.threads, or the caller's OpenMP count
  * when that is 0 (small passes use one; see docs/performance.md). */

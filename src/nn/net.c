@@ -291,6 +291,7 @@ al_status al_net_create(const char *text, const al_net_options *options, al_net 
         return al_error_set(err, AL_ERR_NOMEM, "out of memory building the net");
     }
     net->opt = options ? *options : al_net_options_default();
+    net->grad_sumsq = NAN;
     net->layers = calloc((size_t)spec->n_modules, sizeof *net->layers);
     net->out = calloc((size_t)spec->n_modules, sizeof *net->out);
     net->gout = calloc((size_t)spec->n_modules, sizeof *net->gout);
@@ -396,6 +397,7 @@ al_status al_net_prepare(al_net *net, size_t batch, al_error *err)
 void al_net_zero_grad(al_net *net)
 {
     memset(net->grads, 0, net->block_floats * sizeof(float));
+    net->grad_sumsq = NAN;
 }
 
 float *al_net_param_block(const al_net *net, size_t *count)

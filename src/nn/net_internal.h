@@ -3,6 +3,7 @@
 #ifndef ACTLAB_NN_NET_INTERNAL_H
 #define ACTLAB_NN_NET_INTERNAL_H
 
+#include "base/sumsq.h"
 #include "nn/layer.h"
 
 /* Memory, llm.c style: every parameter value in one block, every gradient
@@ -31,6 +32,8 @@ struct al_net {
     char (*names)[48];   /* storage for the entries' names */
     int have_grads;
     al_status fault;     /* a pass's failure (oneDNN out of memory), AL_OK normally */
+    double sumsq[AL_SUMSQ_BLOCKS]; /* the training-step backward's gradient sums of squares */
+    double grad_sumsq;   /* their total; NaN when the last backward did not compute it */
 };
 
 #endif

@@ -6,6 +6,7 @@
  * bit for bit. */
 #include "nn/net_internal.h"
 
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 
@@ -91,6 +92,11 @@ static void run_pass(al_net *net, int backward, int accumulate, float *dx)
             float *g = i > 0 ? net->gout[i - 1] : (dx ? dx : (l->type->dx_optional ? NULL : net->gin));
             layer_pass(l, &p, 1, k > 0, x, net->out[i], net->gout[i], g);
         }
+        if (backward && !accumulate) {
+            /* the gradients' sum of squares while each thread's rows are in its cache */
+#pragma omp barrier
+            al_sumsq_part(net->params, (size_t)net->n_params, p.tid, p.team, net->sumsq);
+        }
         if (mine != AL_OK) {
 #pragma omp atomic write
             fault = mine;
@@ -116,7 +122,9 @@ static al_status backward(al_net *net, const float *dy, float *dx, int accumulat
 {
     int last = net->n_layers - 1;
     memcpy(net->gout[last], dy, net->batch * net->layers[last].out * sizeof(float));
+    memset(net->sumsq, 0, sizeof net->sumsq);
     run_pass(net, 1, accumulate, dx);
+    net->grad_sumsq = accumulate ? NAN : al_sumsq_total(net->sumsq);
     net->have_grads = net->fault == AL_OK;
     return net->fault;
 }
@@ -129,6 +137,11 @@ al_status al_net_backward(al_net *net, const float *dy, float *dx)
 al_status al_net_backward_overwrite(al_net *net, const float *dy, float *dx)
 {
     return backward(net, dy, dx, 0);
+}
+
+double al_net_grad_sum_squares(const al_net *net)
+{
+    return net->grad_sumsq;
 }
 
 int al_net_threads(const al_net *net)

@@ -25,6 +25,7 @@
 
 #include "actlab/util.h"
 #include "base/share.h"
+#include "base/sumsq.h"
 
 /* Per-parameter state; which slots are used depends on the kind:
  *   SGD:        a = momentum_buffer
@@ -594,77 +595,27 @@ al_status al_optim_step(al_optim *opt, double lr, al_error *err)
     return AL_OK;
 }
 
-/* Sum of squares of g[0..n) in double (float32 squares of large gradients
- * would overflow), in 32 accumulators (vectors whose fused multiply-adds do
- * not wait on each other), combined in a fixed order: deterministic. */
-OPTIM_INLINE double sum_squares(const float *g, size_t n)
+/* The gradients' sum of squares, shared by a team for large models (the
+ * blocks of sumsq.h: the result does not depend on the team). */
+static double grad_sum_squares(const al_param_ref *params, size_t n_params)
 {
-    double acc[32] = {0};
-    size_t j = 0;
-    for (; j + 32 <= n; j += 32)
-        for (int k = 0; k < 32; k++)
-            acc[k] = fma((double)g[j + (size_t)k], (double)g[j + (size_t)k], acc[k]);
-    double s = 0;
-    for (; j < n; j++)
-        s = fma((double)g[j], (double)g[j], s);
-    for (int k = 0; k < 32; k++)
-        s += acc[k];
-    return s;
-}
-
-static double sum_squares_portable(const float *g, size_t n) { return sum_squares(g, n); }
-
-#if OPTIM_HAVE_FMA_CLONE
-__attribute__((target("avx2,fma"))) static double sum_squares_fma(const float *g, size_t n)
-{
-    return sum_squares(g, n);
-}
-#endif
-
-/* Each parameter's sum of squares is cut into NORM_BLOCKS fixed blocks;
- * block k of every parameter adds into part[k], which one thread owns (a
- * static schedule of the same count gives block k to the same thread each
- * time), and the parts are added in order: the norm does not depend on the
- * thread count, and each thread reads the gradient rows it computed. */
-#define NORM_BLOCKS 64
-
-static double grad_sum_squares(const al_param_ref *params, size_t n_params, int fma)
-{
-    double part[NORM_BLOCKS] = {0};
+    double sums[AL_SUMSQ_BLOCKS] = {0};
     size_t total = 0;
     for (size_t i = 0; i < n_params; i++)
         total += params[i].grad ? params[i].count : 0;
-    int team = total < TEAM_MIN_ELEMENTS ? 1 : omp_get_max_threads();
-#pragma omp parallel num_threads(team)
-    for (size_t i = 0; i < n_params; i++) {
-        const float *g = params[i].grad;
-        size_t n = params[i].count;
-        if (!g)
-            continue;
-#pragma omp for schedule(static) nowait
-        for (int k = 0; k < NORM_BLOCKS; k++) {
-            size_t b = n * (size_t)k / NORM_BLOCKS, e = n * (size_t)(k + 1) / NORM_BLOCKS;
-#if OPTIM_HAVE_FMA_CLONE
-            part[k] += fma ? sum_squares_fma(g + b, e - b) : sum_squares_portable(g + b, e - b);
-#else
-            (void)fma;
-            part[k] += sum_squares_portable(g + b, e - b);
-#endif
-        }
-    }
-    double sum = 0;
-    for (int k = 0; k < NORM_BLOCKS; k++)
-        sum += part[k];
-    return sum;
+#pragma omp parallel num_threads(total < TEAM_MIN_ELEMENTS ? 1 : omp_get_max_threads())
+    al_sumsq_part(params, n_params, omp_get_thread_num(), omp_get_num_threads(), sums);
+    return al_sumsq_total(sums);
 }
 
 double al_clip_grad_norm(const al_param_ref *params, size_t n_params, double max_norm)
 {
-    int fma = 0;
-#if OPTIM_HAVE_FMA_CLONE
-    fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-    double norm = sqrt(grad_sum_squares(params, n_params, fma));
+    return al_clip_grad_norm_given(params, n_params, max_norm, grad_sum_squares(params, n_params));
+}
+
+double al_clip_grad_norm_given(const al_param_ref *params, size_t n_params, double max_norm, double sum_squares)
+{
+    double norm = sqrt(sum_squares);
     if (!isfinite(norm))
         return norm;
     /* torch computes the coefficient in float32 from a float32 norm; doing it

@@ -272,7 +272,8 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                 if (st != AL_OK)
                     break;
             }
-            double norm = al_clip_grad_norm(params, (size_t)np, o->clip_norm > 0 ? o->clip_norm : INFINITY);
+            double norm = al_clip_grad_norm_given(params, (size_t)np, o->clip_norm > 0 ? o->clip_norm : INFINITY,
+                                                  al_net_grad_sum_squares(net));
             if (!isfinite(norm)) {
                 st = al_error_set(err, AL_ERR_NUMERIC, "step %ld (epoch %ld, batch %ld): the gradient of "
                                   "'%s' is not finite. Try a lower learning rate or a gradient-norm clip",
