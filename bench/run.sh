@@ -62,10 +62,11 @@ configs=(installed)
 if grep -qw avx512f /proc/cpuinfo; then configs+=(SkylakeX); fi
 env_core=${OPENBLAS_CORETYPE:-}
 if [ -n "$env_core" ] && [ "${env_core,,}" != skylakex ]; then configs+=("$env_core"); fi
-run_row() {  # file, command...: appends the command's result row and the load
-  local file=$1; shift
+run_row() {  # file, command...: appends the command's result row and the load;
+  local file=$1; shift  # the first round's full outputs go to the report
   local row
-  row=$("$@" | tee -a "$out/log" | awk '!found && ($1 == "actlab" || $1 == "torch") { print; found = 1 }')
+  row=$("$@" | tee "$out/last" | awk '!found && ($1 == "actlab" || $1 == "torch") { print; found = 1 }')
+  [ "$r" -gt 1 ] || { cat "$out/last"; echo; } >> "$out/first_round"
   echo "$row $(load)" >> "$file"
 }
 echo >&2
@@ -88,8 +89,9 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 echo
-echo "## MLP training runs (impl threads samples/s GEMM-bound/s %limit peak_RSS_MiB load)"
-grep -h '^#' "$out/log" | grep -E 'kernels:|torch [0-9]|products|all  ' | sort -u | head -20
+echo "## MLP training, the first round's runs in full"
+cat "$out/first_round"
+echo "## MLP training, every run (config, impl threads samples/s GEMM-bound/s %limit peak_RSS_MiB, load)"
 for f in "$out"/mlp_*; do
   name=$(basename "$f" | sed 's/^mlp_//')
   while read -r line; do printf '%-22s %s\n' "$name" "$line"; done < "$f"
