@@ -2,8 +2,11 @@
  * operation together): constructor arguments, shape inference, the tensors
  * it registers and their initialisation, scratch, forward and backward side
  * by side (llm.c style). Layouts follow PyTorch: Linear's weight is
- * [out, in]; x is [batch, in]. Adding a kind means: its functions, its row,
- * its entry in `types`, its test. */
+ * [out, in]; x is [batch, in]. A pass computes the calling thread's share of
+ * the output features for every row (al_pass_share; the whole layer when the
+ * team is one thread), and the row's `split` says what it reads (layer.h).
+ * Adding a kind means: its functions, its row, its entry in `types`, its
+ * test (tests/test_threads.c runs passes on one thread and on two). */
 #include "nn/layer.h"
 
 #include <math.h>
