@@ -22,6 +22,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include "actlab/actlab.h"
+#include "base/share.h"
 
 #define SPEC "Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10)"
 #define BATCH 128
@@ -76,11 +77,10 @@ static void run_part(const gemm *g, int m0, int m1, int n0, int n1)
 /* This thread's share of n, as the net cuts features (src/base/share.h). */
 static void share(int n, int part, int parts, int *b, int *e)
 {
-    int unit = n >= 64 * parts ? 16 : 1, units = (n + unit - 1) / unit;
-    *b = unit * (units * part / parts);
-    *e = unit * (units * (part + 1) / parts);
-    *b = *b < n ? *b : n;
-    *e = *e < n ? *e : n;
+    size_t sb, se;
+    al_share((size_t)n, part, parts, &sb, &se);
+    *b = (int)sb;
+    *e = (int)se;
 }
 
 static void run_shared(const gemm *g, int tid, int nt)

@@ -11,7 +11,12 @@
  * that updates it (its cache still holds the row). */
 static inline void al_share(size_t n, int part, int parts, size_t *begin, size_t *end)
 {
-    size_t unit = n >= 64 * (size_t)parts ? 16 : 1, units = (n + unit - 1) / unit;
+    if (n < 64 * (size_t)parts) { /* too few to share without two threads writing one cache line */
+        *begin = 0;
+        *end = part == 0 ? n : 0;
+        return;
+    }
+    size_t unit = 16, units = (n + unit - 1) / unit;
     size_t b = unit * (units * (size_t)part / (size_t)parts);
     size_t e = unit * (units * (size_t)(part + 1) / (size_t)parts);
     *begin = b < n ? b : n;
