@@ -3,7 +3,7 @@
 #ifndef ACTLAB_NN_NET_INTERNAL_H
 #define ACTLAB_NN_NET_INTERNAL_H
 
-#include "base/sumsq.h"
+#include "nn/sumsq.h"
 #include "nn/layer.h"
 
 /* Memory, llm.c style: every parameter value in one block, every gradient

@@ -25,7 +25,7 @@
 
 #include "actlab/util.h"
 #include "base/share.h"
-#include "base/sumsq.h"
+#include "nn/sumsq.h"
 
 /* Per-parameter state; which slots are used depends on the kind:
  *   SGD:        a = momentum_buffer

@@ -2,8 +2,8 @@
  * into fixed blocks so that a team can share it and the result does not
  * depend on the team's size (the gradient norm of clipping and of the
  * training step's finiteness check). */
-#ifndef ACTLAB_BASE_SUMSQ_H
-#define ACTLAB_BASE_SUMSQ_H
+#ifndef ACTLAB_NN_SUMSQ_H
+#define ACTLAB_NN_SUMSQ_H
 
 #include <stddef.h>
 

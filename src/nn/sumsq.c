@@ -1,5 +1,5 @@
 /* Sums of squares of gradients in fixed blocks (sumsq.h). */
-#include "base/sumsq.h"
+#include "nn/sumsq.h"
 
 #include <math.h>
 
