@@ -319,10 +319,10 @@ int main(int argc, char **argv)
                2.0 * g[i].m * g[i].n * g[i].k / g[i].shared / 1e9);
     printf("#   %-42s %8.1f us %6.1f GFLOP/s | %8.1f us %6.1f GFLOP/s (%.3f MFLOP per sample)\n", "all",
            1e6 * whole, flops / whole / 1e9, 1e6 * shared, flops / shared / 1e9, flops / BATCH / 1e6);
-    printf("%-8s %7s %11s %13s %7s %12s\n", "#impl", "threads", "samples/s", "GEMM-bound/s", "%limit",
-           "peak_RSS_MiB");
-    printf("%-8s %7d %11.0f %13.0f %6.1f%% %12.1f\n", "actlab", threads, sps, limit, 100 * sps / limit,
-           rss_mib);
+    printf("%-8s %7s %11s %13s %7s %12s %13s\n", "#impl", "threads", "samples/s", "GEMM-bound/s", "%limit",
+           "peak_RSS_MiB", "median_step/s");
+    printf("%-8s %7d %11.0f %13.0f %6.1f%% %12.1f %13.0f\n", "actlab", threads, sps, limit, 100 * sps / limit,
+           rss_mib, median_sps);
     for (int i = 0; i < N_GEMMS; i++) {
         free(g[i].a);
         free(g[i].b);
