@@ -183,6 +183,7 @@ int cmd_predict(int argc, char **argv)
     cli_sets s;
     memset(&s, 0, sizeof s);
     al_array probs = {0};
+    float *x = NULL;
     const al_feature_stats *stats;
     if ((rc = cli_open_model_for(cmd, &a, &m, &stats)) != 0)
         return rc;
@@ -209,12 +210,22 @@ int cmd_predict(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
+    x = malloc((size_t)a.batch * features * sizeof *x);
+    if (!x) {
+        fprintf(stderr, "actlab %s: out of memory for batches of %ld rows\n", cmd, a.batch);
+        goto done;
+    }
     al_loss_kind loss = m.meta.has_loss ? m.meta.loss
                                         : outputs == 1 ? AL_LOSS_BCE_WITH_LOGITS : AL_LOSS_CROSS_ENTROPY;
     size_t correct = 0;
     for (size_t start = 0; start < rows; start += (size_t)a.batch) {
         size_t n = rows - start < (size_t)a.batch ? rows - start : (size_t)a.batch;
-        const float *y = al_net_forward(m.net, al_dataset_x(data) + start * features, n, 0, 0);
+        al_dataset_rows(data, start, n, x);
+        const float *y = al_net_forward(m.net, x, n, 0, 0);
+        if (!y) {
+            fprintf(stderr, "actlab %s: out of memory in the forward pass\n", cmd);
+            goto done;
+        }
         print_rows(&m, data, loss, y, start, n, outputs, probs.data, &correct);
     }
     if (al_dataset_has_labels(data) && loss != AL_LOSS_MSE)
@@ -226,6 +237,7 @@ int cmd_predict(int argc, char **argv)
     }
     rc = 0;
 done:
+    free(x);
     cli_model_free(&m);
     cli_sets_free(&s);
     al_array_free(&probs);

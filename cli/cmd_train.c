@@ -221,17 +221,11 @@ static void print_resume(const char *program, int argc, char **argv, const char 
     fprintf(stderr, "%s\n", has_resume ? "" : " --resume");
 }
 
-/* OpenBLAS's own call (its cblas.h declares it; declared here to keep this
- * file independent of which BLAS header is installed). */
-void openblas_set_num_threads(int threads);
-
-/* --threads bounds both actlab's OpenMP work and OpenBLAS's threads. */
+/* --threads bounds actlab's OpenMP work, oneDNN's products included. */
 static void set_threads(int threads)
 {
-    if (threads > 0) {
+    if (threads > 0)
         omp_set_num_threads(threads);
-        openblas_set_num_threads(threads);
-    }
 }
 
 /* The outputs a run may create, and whether they existed before it: on a

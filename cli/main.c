@@ -5,7 +5,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "base/blas_env.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -27,14 +26,12 @@ static const char usage[] =
     "  serve [--port 8080]      the playground: watch a network learn in the browser\n"
     "\n"
     "Run `actlab <command> --help` for a command's options; `actlab --version` for the version.\n"
-    "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 forces the activation kernels'\n"
-    "instruction set. On AVX-512 CPUs OPENBLAS_CORETYPE is set to SkylakeX unless it\n"
-    "already names an AVX-512 core (Debian's OpenBLAS would run AVX2 kernels);\n"
-    "ACTLAB_KEEP_BLAS_CORETYPE=1 keeps the environment's value.\n";
+    "Environment: ACTLAB_ISA=auto|generic|avx2|avx512 caps the activation kernels'\n"
+    "instruction set; ONEDNN_MAX_CPU_ISA (e.g. AVX2) caps oneDNN's matrix products;\n"
+    "OMP_NUM_THREADS sets the default thread count (docs/performance.md).\n";
 
 int main(int argc, char **argv)
 {
-    al_prefer_avx512_blas(argv);
     if (argc < 2 || cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -9,7 +9,7 @@
 #   bench: + PyTorch and NumPy for the baselines.
 set -euo pipefail
 what=${1:-test}
-pkgs=(build-essential cmake pkg-config libopenblas-dev libsleef-dev zlib1g-dev
+pkgs=(build-essential cmake pkg-config libdnnl-dev libsleef-dev zlib1g-dev
       libjansson-dev libmicrohttpd-dev dataset-fashion-mnist)
 case "$what" in
   build) ;;

@@ -7,15 +7,11 @@
 # that fail on purpose, since error paths are where leaks hide.
 # Usage: scripts/valgrind.sh BUILD_DIR     (exit 0 when every run is clean)
 #
-# One OpenMP and one OpenBLAS thread: valgrind runs one thread at a time, and
-# OpenBLAS's spin-waiting workers turn a 2-step training of a 512-wide MLP
-# into 40 s. No suppressions are needed: with these settings neither libgomp
-# nor OpenBLAS reports anything (their buffers are still reachable at exit,
-# which is not counted).
-# ACTLAB_KEEP_BLAS_CORETYPE=1 keeps the CLI from re-executing itself for
-# OPENBLAS_CORETYPE=SkylakeX (valgrind runs no AVX-512 code, and the re-exec
-# of /proc/self/exe would start valgrind's own binary); OPENBLAS_CORETYPE is
-# unset so that OpenBLAS picks its kernels from the CPU valgrind presents.
+# One OpenMP thread: valgrind runs one thread at a time, and spin-waiting
+# workers would slow every run many times over. oneDNN generates its kernels
+# for the CPU valgrind presents (no AVX-512). No suppressions are needed:
+# neither libgomp nor oneDNN reports anything (their buffers are still
+# reachable at exit, which is not counted).
 set -uo pipefail
 if [ $# -ne 1 ] || [ ! -x "$1/actlab" ]; then
   echo "usage: $0 BUILD_DIR   (BUILD_DIR/actlab must exist)" >&2
@@ -23,8 +19,7 @@ if [ $# -ne 1 ] || [ ! -x "$1/actlab" ]; then
 fi
 cli=$(cd "$1" && pwd)/actlab
 command -v valgrind >/dev/null || { echo "valgrind is not installed (scripts/deps.sh test)" >&2; exit 2; }
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 ACTLAB_KEEP_BLAS_CORETYPE=1
-unset OPENBLAS_CORETYPE
+export OMP_NUM_THREADS=1
 work=$(mktemp -d /tmp/actlab_valgrind_XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2

@@ -825,6 +825,81 @@ static void test_fashion_mnist(void)
     }
 }
 
+/* A u8 source stays bytes: rows read as floats, gathered batches, the lazy
+ * float matrix, splits and standardisation all give what converting the
+ * whole matrix up front gave, b / 255 rounded once, for every byte value. */
+static void test_bytes(void)
+{
+    CHECK_SECTION("byte features");
+    enum { ROWS = 300, F = 256 };
+    unsigned char *xu = malloc(ROWS * F);
+    int32_t yv[ROWS];
+    CHECK(xu != NULL, "allocation");
+    if (!xu)
+        return;
+    for (size_t i = 0; i < ROWS * F; i++)
+        xu[i] = (unsigned char)((i * 37 + i / F) & 255);
+    for (int i = 0; i < ROWS; i++)
+        yv[i] = i % 3;
+    const char *xp = npy_file("xb.npy", AL_DTYPE_U8, 2, (const size_t[]){ROWS, F}, xu);
+    const char *yp = npy_file("yb.npy", AL_DTYPE_I32, 1, (const size_t[]){ROWS}, yv);
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    CHECK(al_dataset_load_npy(xp, yp, 0, &ds, &err) == AL_OK, "%s", err.message);
+    if (!ds) {
+        free(xu);
+        return;
+    }
+    CHECK(al_dataset_bytes(ds) != NULL && memcmp(al_dataset_bytes(ds), xu, ROWS * F) == 0,
+          "the bytes are kept as they were");
+    float *rows = malloc(ROWS * F * sizeof *rows), *batch = malloc(ROWS * F * sizeof *batch);
+    size_t *idx = malloc(ROWS * sizeof *idx);
+    CHECK(rows && batch && idx, "allocation");
+    if (rows && batch && idx) {
+        al_dataset_rows(ds, 0, ROWS, rows);
+        size_t bad = 0;
+        for (size_t i = 0; i < ROWS * F; i++)
+            bad += rows[i] != (float)(xu[i] / 255.0);
+        CHECK(bad == 0, "%zu of %d converted values are not b/255 rounded once", bad, ROWS * F);
+        for (size_t i = 0; i < ROWS; i++)
+            idx[i] = (i * 7) % ROWS;
+        al_dataset_gather(ds, idx, ROWS, batch);
+        bad = 0;
+        for (size_t i = 0; i < ROWS; i++)
+            bad += memcmp(batch + i * F, rows + idx[i] * F, F * sizeof *rows) != 0;
+        CHECK(bad == 0, "gathered rows differ from the rows read in order (%zu)", bad);
+        const float *x = al_dataset_x(ds);
+        CHECK(x && memcmp(x, rows, ROWS * F * sizeof *rows) == 0, "al_dataset_x's floats");
+        CHECK(al_dataset_x(ds) == x, "al_dataset_x converts once");
+        al_dataset *train = NULL, *val = NULL;
+        CHECK(al_dataset_split(ds, 100, AL_SPLIT_LAST, 0, &train, &val, &err) == AL_OK, "%s", err.message);
+        if (train && val) {
+            CHECK(al_dataset_bytes(train) && al_dataset_bytes(val), "split parts stay bytes");
+            al_dataset_rows(val, 0, 100, batch);
+            CHECK(memcmp(batch, rows + 200 * F, 100 * F * sizeof *rows) == 0, "validation rows");
+            al_feature_stats stats;
+            CHECK(al_feature_stats_compute(train, AL_STANDARDIZE_GLOBAL, &stats, &err) == AL_OK, "%s",
+                  err.message);
+            double sum = 0;
+            for (size_t i = 0; i < 200 * F; i++)
+                sum += rows[i];
+            CHECK_NEAR(stats.mean[0], sum / (200.0 * F), 1e-6, 1e-6, "mean of the byte features");
+            CHECK(al_dataset_standardize(train, &stats, &err) == AL_OK, "%s", err.message);
+            CHECK(al_dataset_bytes(train) == NULL && al_dataset_x(train) != NULL, "standardised: floats");
+            CHECK_NEAR(al_dataset_x(train)[5], (rows[5] - stats.mean[0]) / stats.std[0], 1e-6, 1e-6,
+                       "standardised value");
+            al_feature_stats_free(&stats);
+        }
+        al_dataset_free(train);
+        al_dataset_free(val);
+    }
+    free(rows);
+    free(batch);
+    free(idx);
+    free(xu);
+    al_dataset_free(ds);
+}
+
 /* Removes the files the test wrote, then the folder. */
 static void cleanup(void)
 {
@@ -848,6 +923,7 @@ int main(void)
     test_stratified();
     test_standardize();
     test_batcher();
+    test_bytes();
     test_fashion_mnist();
     cleanup();
     return check_summary("test_data");

@@ -285,8 +285,10 @@ int al_compare_tune_at_edge(const al_compare *c, size_t arm);
 void al_compare_job_key(const al_compare *c, size_t arm, size_t seed_index, int tuning, size_t lr_index,
                         char *buf, size_t size);
 /* A content hash of a dataset (32 hex digits): shape, classes, every
- * feature value and label, read through the public accessors. */
-void al_compare_data_hash(const al_dataset *ds, char out[33]);
+ * feature value (as float32, whether stored as floats or bytes) and label,
+ * read through the public accessors a chunk of rows at a time (allocates
+ * about 1 MiB; fails only when that fails). */
+al_status al_compare_data_hash(const al_dataset *ds, char out[33], al_error *err);
 
 /* Each arm's learning-rate curve from tuning: mean validation accuracy
  * against log10 lr, the chosen lr marked. *out stays NULL without tuning. */

@@ -79,11 +79,25 @@ int al_dataset_class_name_count(const al_dataset *ds);
 int al_dataset_feature_rank(const al_dataset *ds);
 const size_t *al_dataset_feature_shape(const al_dataset *ds);
 /* The feature matrix [count, features] and the labels [count] (zeros when
- * the dataset has no labels); owned by the dataset, never NULL. */
+ * the dataset has no labels); owned by the dataset. A dataset read from
+ * unsigned bytes (Fashion-MNIST, u8 IDX and NPY images) keeps its features as
+ * bytes: al_dataset_x then converts them into a float matrix on its first call
+ * (four times the bytes, kept until al_dataset_free; NULL when out of memory).
+ * Read batches with al_dataset_rows or al_dataset_gather instead, as the
+ * library does: they convert only the rows asked for. */
 const float *al_dataset_x(const al_dataset *ds);
 const int32_t *al_dataset_y(const al_dataset *ds);
-/* Writable views, for code that fills a dataset from al_dataset_create;
- * call al_dataset_check_labels after writing labels. */
+/* The byte features [count, features] (a feature is byte / 255), or NULL
+ * when the dataset holds floats. */
+const uint8_t *al_dataset_bytes(const al_dataset *ds);
+/* Rows [first, first + count) as floats into out [count * features], however
+ * they are stored; the rows must exist. */
+void al_dataset_rows(const al_dataset *ds, size_t first, size_t count, float *out);
+/* The rows listed in rows[0..count) as floats into out [count * features]
+ * (bytes converted as they are copied; a large batch by OpenMP's threads). */
+void al_dataset_gather(const al_dataset *ds, const size_t *rows, size_t count, float *out);
+/* Writable views, for code that fills a dataset from al_dataset_create (which
+ * holds floats); call al_dataset_check_labels after writing labels. */
 float *al_dataset_x_mut(al_dataset *ds);
 int32_t *al_dataset_y_mut(al_dataset *ds);
 
@@ -213,7 +227,8 @@ al_status al_feature_stats_compute(const al_dataset *ds, al_standardize_mode mod
                                    al_feature_stats *out, al_error *err);
 /* Frees the arrays and zeroes the struct; a zeroed struct is fine. */
 void al_feature_stats_free(al_feature_stats *stats);
-/* x = (x - mean) / std in place (allocates nothing); the feature counts must match. */
+/* x = (x - mean) / std in place; the feature counts must match. A byte
+ * dataset becomes a float one (its bytes are freed). */
 al_status al_dataset_standardize(al_dataset *ds, const al_feature_stats *stats, al_error *err);
 
 typedef enum al_split_mode {

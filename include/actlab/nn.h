@@ -72,7 +72,9 @@ typedef struct al_net al_net;
 typedef struct al_net_options {
     al_init_scheme init;
     uint64_t seed;           /* initialisation, dropout masks, RReLU slopes */
-    int threads;             /* OpenMP threads for elementwise work; 0 = default */
+    int threads;             /* OpenMP threads for the net's passes (oneDNN's products and
+                                actlab's kernels), set for the calling thread during a
+                                pass; 0 = the caller's OpenMP count */
 } al_net_options;
 
 /* PyTorch init, seed 0, default threads. */
@@ -115,12 +117,27 @@ al_status al_net_prepare(al_net *net, size_t batch, al_error *err);
 /* Forward pass of `batch` rows of x ([batch, in_features], kept by pointer
  * until backward). training: dropout, batch statistics, RReLU sampling.
  * step: mixes into the random streams so every step draws afresh.
- * Returns the output [batch, out_features], owned by the net. */
+ * Returns the output [batch, out_features], owned by the net; NULL when the
+ * buffers or oneDNN's scratch could not be allocated. */
 const float *al_net_forward(al_net *net, const float *x, size_t batch, int training, uint64_t step);
 
 /* Backward pass from dy = dLoss/dOutput; adds into every parameter's grad.
- * When dx is non-NULL the input gradient is written there too. */
-void al_net_backward(al_net *net, const float *dy, float *dx);
+ * When dx is non-NULL the input gradient is written there too. Returns
+ * AL_ERR_NOMEM when oneDNN could not allocate its scratch (grads then partial). */
+al_status al_net_backward(al_net *net, const float *dy, float *dx);
+
+/* al_net_zero_grad then al_net_backward in one pass: every parameter
+ * gradient is written rather than added to (the training loop's step); the
+ * gradients' sum of squares is computed on the way (al_net_grad_sum_squares). */
+al_status al_net_backward_overwrite(al_net *net, const float *dy, float *dx);
+/* After al_net_backward_overwrite: the sum of squares of every parameter
+ * gradient, as al_clip_grad_norm sums it (bit for bit); NaN after
+ * al_net_backward or al_net_zero_grad. */
+double al_net_grad_sum_squares(const al_net *net);
+
+/* The threads a pass may use: options.threads, or the caller's OpenMP count
+ * when that is 0 (small passes use one; see docs/performance.md). */
+int al_net_threads(const al_net *net);
 
 /* Zeroes every parameter gradient (one memset of the gradient block). */
 void al_net_zero_grad(al_net *net);

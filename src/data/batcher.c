@@ -97,13 +97,10 @@ al_status al_batcher_fill(const al_batcher *b, size_t batch, float *x, int32_t *
     if (n == 0)
         return al_error_set(err, AL_ERR_INVALID, "batch %zu is past the end: an epoch has %zu",
                             batch, al_batcher_batch_count(b));
-    size_t f = b->ds->features;
-    for (size_t i = 0; i < n; i++) {
-        if (x)
-            memcpy(x + i * f, b->ds->x + idx[i] * f, f * sizeof *x);
-        if (y)
-            y[i] = b->ds->y[idx[i]];
-    }
+    if (x)
+        al_dataset_gather(b->ds, idx, n, x);
+    for (size_t i = 0; y && i < n; i++)
+        y[i] = b->ds->y[idx[i]];
     return AL_OK;
 }
 

@@ -5,16 +5,19 @@
 #include "actlab/data.h"
 
 #include <math.h>
+#include <omp.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "actlab/util.h"
+#include "data/convert.h"
 #include "data/dataset_internal.h"
 
-al_status al_dataset_create(const char *name, size_t count, int feature_rank,
-                            const size_t *feature_shape, al_dataset **out, al_error *err)
+al_status al_dataset_alloc(const char *name, size_t count, int feature_rank, const size_t *feature_shape,
+                           int as_bytes, al_dataset **out, al_error *err)
 {
     *out = NULL;
     if (feature_rank < 1 || feature_rank > AL_DATASET_MAX_FEATURE_RANK || !feature_shape)
@@ -42,13 +45,14 @@ al_status al_dataset_create(const char *name, size_t count, int feature_rank,
                             "cannot create dataset '%s': %zu examples of %zu features would need "
                             "%.4g bytes", name ? name : "", count, features,
                             (double)count * (double)features * 4.0);
-    al_status st = al_memory_check((double)count * ((double)features * sizeof(float) + sizeof(int32_t)),
+    size_t item = as_bytes ? 1 : sizeof(float);
+    al_status st = al_memory_check((double)count * ((double)features * (double)item + sizeof(int32_t)),
                                    err, "dataset '%s' of %zu examples x %zu features",
                                    name ? name : "", count, features);
     if (st != AL_OK)
         return st;
     al_dataset *ds = calloc(1, sizeof *ds);
-    float *x = calloc(count * features, sizeof *x);
+    void *x = calloc(count * features, item);
     int32_t *y = calloc(count, sizeof *y);
     if (!ds || !x || !y) {
         free(ds);
@@ -57,17 +61,26 @@ al_status al_dataset_create(const char *name, size_t count, int feature_rank,
         return al_error_set(err, AL_ERR_NOMEM,
                             "out of memory: dataset '%s' of %zu examples x %zu features needs "
                             "%zu bytes", name ? name : "", count, features,
-                            count * features * sizeof(float) + count * sizeof(int32_t));
+                            count * features * item + count * sizeof(int32_t));
     }
     snprintf(ds->name, sizeof ds->name, "%s", name ? name : "");
     ds->count = count;
     ds->features = features;
     ds->feature_rank = feature_rank;
     memcpy(ds->feature_shape, feature_shape, (size_t)feature_rank * sizeof *feature_shape);
-    ds->x = x;
+    if (as_bytes)
+        ds->bytes = x;
+    else
+        ds->x = x;
     ds->y = y;
     *out = ds;
     return AL_OK;
+}
+
+al_status al_dataset_create(const char *name, size_t count, int feature_rank,
+                            const size_t *feature_shape, al_dataset **out, al_error *err)
+{
+    return al_dataset_alloc(name, count, feature_rank, feature_shape, 0, out, err);
 }
 
 static void free_class_names(al_dataset *ds)
@@ -84,6 +97,8 @@ void al_dataset_free(al_dataset *ds)
     if (!ds)
         return;
     free(ds->x);
+    free(ds->bytes);
+    free(atomic_load(&ds->floats));
     free(ds->y);
     free(ds->targets);
     free_class_names(ds);
@@ -176,9 +191,86 @@ al_status al_dataset_set_class_names(al_dataset *ds, const char *const *names, i
 }
 int al_dataset_feature_rank(const al_dataset *ds) { return ds->feature_rank; }
 const size_t *al_dataset_feature_shape(const al_dataset *ds) { return ds->feature_shape; }
-const float *al_dataset_x(const al_dataset *ds) { return ds->x; }
+/* A byte dataset's floats are made once, by whichever caller comes first:
+ * each converts into its own buffer, one wins the exchange, the others free
+ * theirs. */
+const float *al_dataset_x(const al_dataset *ds)
+{
+    if (ds->x)
+        return ds->x;
+    al_dataset *cache = (al_dataset *)ds; /* the float view is a cache, not a change */
+    float *made = atomic_load(&cache->floats), *expected = NULL;
+    if (made)
+        return made;
+    made = malloc(ds->count * ds->features * sizeof *made);
+    if (!made)
+        return NULL;
+    al_dataset_rows(ds, 0, ds->count, made);
+    if (!atomic_compare_exchange_strong(&cache->floats, &expected, made)) {
+        free(made);
+        return expected;
+    }
+    return made;
+}
 const int32_t *al_dataset_y(const al_dataset *ds) { return ds->y; }
 float *al_dataset_x_mut(al_dataset *ds) { return ds->x; }
+const uint8_t *al_dataset_bytes(const al_dataset *ds) { return ds->bytes; }
+
+/* One row's features into out, converted from bytes when stored so. */
+static inline void read_row(const al_dataset *ds, size_t row, float *out)
+{
+    size_t f = ds->features;
+    if (ds->x)
+        memcpy(out, ds->x + row * f, f * sizeof *out);
+    else
+        al_bytes_to_unit(ds->bytes + row * f, out, f);
+}
+
+/* Batches this large are gathered by the team (one row is at least a cache line). */
+#define GATHER_TEAM_MIN 32768
+
+/* Rows of a shuffled batch are scattered over the dataset, so each is asked
+ * for from memory a few rows ahead of its turn (every cache line of it). */
+#define PREFETCH_ROWS 8
+
+static inline void prefetch_row(const al_dataset *ds, size_t row)
+{
+    size_t bytes = ds->features * (ds->x ? sizeof(float) : 1);
+    const char *at = ds->x ? (const char *)(ds->x + row * ds->features) : (const char *)(ds->bytes + row * ds->features);
+    for (size_t k = 0; k < bytes; k += 64)
+        __builtin_prefetch(at + k);
+}
+
+void al_dataset_gather(const al_dataset *ds, const size_t *rows, size_t count, float *out)
+{
+    size_t f = ds->features;
+    int team = count * f >= GATHER_TEAM_MIN ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(team)
+    {
+        size_t b = count * (size_t)omp_get_thread_num() / (size_t)omp_get_num_threads();
+        size_t e = count * (size_t)(omp_get_thread_num() + 1) / (size_t)omp_get_num_threads();
+        for (size_t i = b; i < e && i < b + PREFETCH_ROWS; i++)
+            prefetch_row(ds, rows[i]);
+        for (size_t i = b; i < e; i++) {
+            if (i + PREFETCH_ROWS < e)
+                prefetch_row(ds, rows[i + PREFETCH_ROWS]);
+            read_row(ds, rows[i], out + i * f);
+        }
+    }
+}
+
+void al_dataset_rows(const al_dataset *ds, size_t first, size_t count, float *out)
+{
+    size_t f = ds->features;
+    if (ds->x) {
+        memcpy(out, ds->x + first * f, count * f * sizeof *out);
+        return;
+    }
+    int team = count * f >= GATHER_TEAM_MIN ? omp_get_max_threads() : 1;
+#pragma omp parallel for num_threads(team) schedule(static)
+    for (size_t i = 0; i < count; i++)
+        read_row(ds, first + i, out + i * f);
+}
 int32_t *al_dataset_y_mut(al_dataset *ds) { return ds->y; }
 
 al_status al_dataset_check_labels(al_dataset *ds, int n_classes, al_error *err)
@@ -314,11 +406,16 @@ al_status al_dataset_from_arrays(const char *name, const al_array *x, const char
         if (shape[i] == 0)
             return al_error_set(err, AL_ERR_FORMAT, "'%s': examples have no features (a 0 "
                                 "dimension)", x_label);
+    /* u8 features (images) stay bytes; rows are converted when read */
     al_dataset *ds;
-    al_status st = al_dataset_create(name, x->shape[0], rank, shape, &ds, err);
+    int as_bytes = x->dtype == AL_DTYPE_U8;
+    al_status st = al_dataset_alloc(name, x->shape[0], rank, shape, as_bytes, &ds, err);
     if (st != AL_OK)
         return st;
-    st = convert_features(x, x_label, ds->x, ds->features, err);
+    if (as_bytes)
+        memcpy(ds->bytes, x->data, x->count);
+    else
+        st = convert_features(x, x_label, ds->x, ds->features, err);
     if (st == AL_OK && real) {
         /* regression targets: converted as features are (finite float32) */
         size_t width = y->rank == 2 ? y->shape[1] : 1;

@@ -17,13 +17,27 @@ struct al_dataset {
     int n_classes;
     int has_labels;      /* y holds class labels (al_dataset_check_labels) */
     int no_labels;       /* the rows have none at all (al_dataset_set_no_labels) */
-    float *x;            /* count * features */
+    float *x;            /* count * features; NULL when the features are kept as bytes */
+    uint8_t *bytes;      /* count * features pixel intensities from a u8 source (feature =
+                            byte / 255, converted when rows are read); NULL otherwise */
+    _Atomic(float *) floats; /* a byte dataset's float matrix, made on the first
+                                al_dataset_x call (the library itself never asks) */
     int32_t *y;          /* count */
     float *targets;      /* count * target_width, or NULL */
     size_t target_width;
     char **class_names;  /* n_class_names, or NULL */
     int n_class_names;
 };
+
+/* A zeroed dataset whose features are floats, or bytes when as_bytes. */
+al_status al_dataset_alloc(const char *name, size_t count, int feature_rank, const size_t *feature_shape,
+                           int as_bytes, al_dataset **out, al_error *err);
+
+/* Feature i of the matrix (row * features + column), whichever way it is stored. */
+static inline float al_dataset_feature(const al_dataset *ds, size_t i)
+{
+    return ds->x ? ds->x[i] : (float)ds->bytes[i] / 255.0f;
+}
 
 /* Fisher-Yates over 0..n-1 from the identity, so the result depends only
  * on the generator's state, never on an earlier order. */

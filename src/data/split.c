@@ -4,6 +4,7 @@
 #include "actlab/data.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,14 +35,14 @@ al_status al_feature_stats_compute(const al_dataset *ds, al_standardize_mode mod
      * cancel badly when the mean is large against the spread */
     for (size_t i = 0; i < ds->count; i++)
         for (size_t j = 0; j < f; j++)
-            sum[length == 1 ? 0 : j] += ds->x[i * f + j];
+            sum[length == 1 ? 0 : j] += al_dataset_feature(ds, i * f + j);
     double per = mode == AL_STANDARDIZE_GLOBAL ? (double)ds->count * (double)f : (double)ds->count;
     for (size_t k = 0; k < length; k++)
         sum[k] /= per;
     for (size_t i = 0; i < ds->count; i++)
         for (size_t j = 0; j < f; j++) {
             size_t k = length == 1 ? 0 : j;
-            double d = ds->x[i * f + j] - sum[k];
+            double d = al_dataset_feature(ds, i * f + j) - sum[k];
             sq[k] += d * d;
         }
     for (size_t k = 0; k < length; k++) {
@@ -81,6 +82,18 @@ al_status al_dataset_standardize(al_dataset *ds, const al_feature_stats *stats, 
                             "standardising '%s': the stats are for %zu features but it has %zu",
                             ds->name, stats->features, ds->features);
     size_t f = ds->features;
+    if (!ds->x) {
+        /* standardised values are no longer bytes: the floats replace them */
+        float *x = malloc(ds->count * f * sizeof *x);
+        if (!x)
+            return al_error_set(err, AL_ERR_NOMEM, "out of memory standardising '%s' (%zu floats)", ds->name,
+                                ds->count * f);
+        al_dataset_rows(ds, 0, ds->count, x);
+        free(ds->bytes);
+        free(atomic_exchange(&ds->floats, NULL));
+        ds->bytes = NULL;
+        ds->x = x;
+    }
     for (size_t i = 0; i < ds->count; i++)
         for (size_t j = 0; j < f; j++) {
             size_t k = stats->length == 1 ? 0 : j;
@@ -103,8 +116,11 @@ void al_shuffle_identity(size_t *order, size_t n, al_rng *rng)
 
 static void copy_row(const al_dataset *from, size_t row, al_dataset *to, size_t at)
 {
-    memcpy(to->x + at * to->features, from->x + row * from->features,
-           from->features * sizeof(float));
+    size_t f = from->features;
+    if (from->x)
+        memcpy(to->x + at * f, from->x + row * f, f * sizeof(float));
+    else
+        memcpy(to->bytes + at * f, from->bytes + row * f, f);
     to->y[at] = from->y[row];
     if (from->targets)
         memcpy(to->targets + at * from->target_width, from->targets + row * from->target_width,
@@ -243,12 +259,13 @@ al_status al_dataset_split(const al_dataset *ds, size_t validation_count, al_spl
     }
     char name[AL_DATASET_NAME_BYTES + 16];
     snprintf(name, sizeof name, "%s/train", ds->name);
-    st = al_dataset_create(name, ds->count - validation_count, ds->feature_rank, ds->feature_shape, train,
-                           err);
+    int as_bytes = ds->x == NULL;
+    st = al_dataset_alloc(name, ds->count - validation_count, ds->feature_rank, ds->feature_shape, as_bytes,
+                          train, err);
     if (st == AL_OK) {
         snprintf(name, sizeof name, "%s/validation", ds->name);
-        st = al_dataset_create(name, validation_count, ds->feature_rank, ds->feature_shape,
-                               validation, err);
+        st = al_dataset_alloc(name, validation_count, ds->feature_rank, ds->feature_shape, as_bytes,
+                              validation, err);
     }
     /* both parts keep the whole set's classes, names and targets: a class
      * missing from the validation rows is still a class the net must output */

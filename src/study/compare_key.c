@@ -7,6 +7,7 @@
  * standardisation, subsets, splits and the file read are all covered without
  * naming them; the split's own settings are listed too, for the reader. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "actlab/util.h"
@@ -39,15 +40,29 @@ static void hash_bytes(uint64_t lanes[2], const void *data, size_t n)
     lanes[1] = mix(lanes[1], tail + n, 0x165667B19E3779F9ULL);
 }
 
-void al_compare_data_hash(const al_dataset *ds, char out[33])
+al_status al_compare_data_hash(const al_dataset *ds, char out[33], al_error *err)
 {
     uint64_t lanes[2] = {0x243F6A8885A308D3ULL, 0x13198A2E03707344ULL};
     uint64_t head[3] = {al_dataset_count(ds), al_dataset_features(ds), (uint64_t)al_dataset_classes(ds)};
     hash_bytes(lanes, head, sizeof head);
     hash_bytes(lanes, al_dataset_feature_shape(ds), (size_t)al_dataset_feature_rank(ds) * sizeof(size_t));
-    hash_bytes(lanes, al_dataset_x(ds), al_dataset_count(ds) * al_dataset_features(ds) * sizeof(float));
-    hash_bytes(lanes, al_dataset_y(ds), al_dataset_count(ds) * sizeof(int32_t));
+    /* the features as floats, a chunk of rows at a time: a dataset kept as
+     * bytes hashes like the same values held as floats, without a float copy
+     * of the whole set */
+    size_t n = al_dataset_count(ds), f = al_dataset_features(ds);
+    size_t chunk = f < (1u << 18) ? (1u << 18) / f : 1;
+    float *rows = malloc(chunk * f * sizeof *rows);
+    if (!rows)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory hashing '%s'", al_dataset_name(ds));
+    for (size_t at = 0; at < n; at += chunk) {
+        size_t k = n - at < chunk ? n - at : chunk;
+        al_dataset_rows(ds, at, k, rows);
+        hash_bytes(lanes, rows, k * f * sizeof *rows);
+    }
+    free(rows);
+    hash_bytes(lanes, al_dataset_y(ds), n * sizeof(int32_t));
     snprintf(out, 33, "%016llx%016llx", (unsigned long long)lanes[0], (unsigned long long)lanes[1]);
+    return AL_OK;
 }
 
 void al_compare_job_key(const al_compare *c, size_t arm, size_t s, int tuning, size_t lr_index, char *buf,

@@ -22,6 +22,7 @@ typedef struct unit_state {
     unsigned char *active;    /* per unit, this pass: some sample with |f'| above the threshold */
     double *sum, *sum_sq;     /* per unit, this pass */
     float *ones, *deriv;      /* batch x widest layer */
+    float *x;                 /* one batch of input rows */
 } unit_state;
 
 typedef struct job_ctx {
@@ -59,11 +60,11 @@ static void units_free(unit_state *u)
     if (!u)
         return;
     free(u->offset), free(u->max_deriv), free(u->was_inactive), free(u->active);
-    free(u->sum), free(u->sum_sq), free(u->ones), free(u->deriv);
+    free(u->sum), free(u->sum_sq), free(u->ones), free(u->deriv), free(u->x);
     free(u);
 }
 
-static unit_state *units_create(const al_net *net, size_t batch)
+static unit_state *units_create(const al_net *net, size_t batch, size_t in_features)
 {
     unit_state *u = calloc(1, sizeof *u);
     if (!u)
@@ -88,8 +89,9 @@ static unit_state *units_create(const al_net *net, size_t batch)
     u->sum_sq = calloc(n, sizeof *u->sum_sq);
     u->ones = malloc(batch * widest * sizeof *u->ones);
     u->deriv = malloc(batch * widest * sizeof *u->deriv);
+    u->x = malloc(batch * in_features * sizeof *u->x);
     if (!u->offset || !u->max_deriv || !u->was_inactive || !u->active || !u->sum || !u->sum_sq || !u->ones ||
-        !u->deriv) {
+        !u->deriv || !u->x) {
         units_free(u);
         return NULL;
     }
@@ -105,13 +107,17 @@ static void measure_units(job_ctx *x, long epoch)
     unit_state *u = x->units;
     al_job_result *r = x->r;
     const al_dataset *ds = x->j->train;
-    size_t batch = x->c->o.batch, n = al_dataset_count(ds), f = al_dataset_features(ds);
+    size_t batch = x->c->o.batch, n = al_dataset_count(ds);
     memset(u->active, 0, u->total + 1);
     memset(u->sum, 0, (u->total + 1) * sizeof *u->sum);
     memset(u->sum_sq, 0, (u->total + 1) * sizeof *u->sum_sq);
     for (size_t start = 0; start < n; start += batch) {
         size_t rows = n - start < batch ? n - start : batch;
-        al_net_forward(x->net, al_dataset_x(ds) + start * f, rows, 0, 0);
+        al_dataset_rows(ds, start, rows, u->x);
+        if (!al_net_forward(x->net, u->x, rows, 0, 0)) {
+            x->st = al_error_set(&x->err, AL_ERR_NOMEM, "out of memory measuring the units at epoch %ld", epoch);
+            return;
+        }
         for (int l = 0; l < u->layers; l++) {
             if (!al_net_activation_derivative(x->net, l, u->ones, u->deriv))
                 continue;
@@ -270,7 +276,7 @@ al_status al_compare_run_job(const al_compare *c, const al_job_spec *j, al_job_r
     if (st == AL_OK)
         st = al_probe_create(net, &po, &probe, err);
     if (st == AL_OK && c->o.unit_stats) {
-        x.units = units_create(net, c->o.batch);
+        x.units = units_create(net, c->o.batch, al_net_in_features(net));
         if (!x.units)
             st = al_error_set(err, AL_ERR_NOMEM, "out of memory for the unit statistics");
     }
@@ -288,6 +294,11 @@ al_status al_compare_run_job(const al_compare *c, const al_job_spec *j, al_job_r
         x.net = net;
         int at_end = c->o.test_at_end && !j->tuning;
         st = al_train(net, j->train, at_end ? NULL : j->eval, &o, on_progress, &x, NULL, err);
+        if (st == AL_OK && x.st != AL_OK) { /* the unit measurement ran out of memory */
+            st = x.st;
+            if (err)
+                *err = x.err;
+        }
         if (st == AL_OK && at_end) {
             al_eval_result e;
             st = al_evaluate(net, j->eval, c->o.batch, &e, err);

@@ -19,7 +19,6 @@
 #include "actlab/util.h"
 #include "study/compare_internal.h"
 
-void openblas_set_num_threads(int threads);
 
 /* Where a failed job's message goes: its result file's name + ".err". */
 static void job_error_path(const al_compare *c, const al_job_spec *j, char *buf, size_t size)
@@ -32,7 +31,6 @@ static void job_error_path(const al_compare *c, const al_job_spec *j, char *buf,
 static void worker(const al_compare *c, const al_job_spec *j)
 {
     omp_set_num_threads(1);
-    openblas_set_num_threads(1);
     al_job_result r;
     memset(&r, 0, sizeof r);
     al_error err = {0};
@@ -333,11 +331,13 @@ al_status al_compare_run(al_compare *c, const al_dataset *train, const al_datase
             return st;
         used = part;
         c->val_rows = rows;
-        al_compare_data_hash(val, c->val_hash);
+        st = al_compare_data_hash(val, c->val_hash, err);
     }
-    al_compare_data_hash(used, c->train_hash);
-    al_compare_data_hash(test, c->test_hash);
-    if (c->o.n_tune_lrs > 0)
+    if (st == AL_OK)
+        st = al_compare_data_hash(used, c->train_hash, err);
+    if (st == AL_OK)
+        st = al_compare_data_hash(test, c->test_hash, err);
+    if (st == AL_OK && c->o.n_tune_lrs > 0)
         st = tune(c, part, val, err);
     size_t total = c->n_arms * c->o.seeds;
     al_job_spec *specs = st == AL_OK ? calloc(total, sizeof *specs) : NULL;

@@ -30,6 +30,8 @@ al_status study_forward_backward(al_net *net, const float *x, const int32_t *y, 
     if (st != AL_OK)
         return st;
     const float *logits = al_net_forward(net, x, batch, 1, 0);
+    if (!logits)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory in the forward pass");
     size_t classes = al_net_out_features(net);
     float *dlogits = malloc(batch * classes * sizeof *dlogits);
     if (!dlogits)
@@ -38,7 +40,8 @@ al_status study_forward_backward(al_net *net, const float *x, const int32_t *y, 
     st = al_loss_cross_entropy(logits, y, batch, classes, dlogits, &loss, NULL, err);
     if (st == AL_OK) {
         al_net_zero_grad(net);
-        al_net_backward(net, dlogits, NULL);
+        if (al_net_backward(net, dlogits, NULL) != AL_OK)
+            st = al_error_set(err, AL_ERR_NOMEM, "out of memory in the backward pass");
     }
     free(dlogits);
     return st;
@@ -57,7 +60,13 @@ al_status study_net_after_backward(const char *spec, al_init_scheme init, al_gai
             al_compare_init_net_fixed(*net, init, gain, seed);
         else
             al_compare_init_net(*net, init, rule, seed);
-        st = study_forward_backward(*net, al_dataset_x(train), al_dataset_y(train), al_dataset_count(train), err);
+        size_t rows = al_dataset_count(train);
+        float *x = malloc(rows * al_dataset_features(train) * sizeof *x);
+        if (!x)
+            return al_error_set(err, AL_ERR_NOMEM, "out of memory for %zu rows of '%s'", rows, al_dataset_name(train));
+        al_dataset_rows(train, 0, rows, x);
+        st = study_forward_backward(*net, x, al_dataset_y(train), rows, err);
+        free(x);
     }
     return st;
 }

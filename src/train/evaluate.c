@@ -76,7 +76,7 @@ al_status al_evaluate_loss(al_net *net, const al_dataset *data, size_t batch, al
         return st;
     size_t classes = obj.has_classes ? (outputs > 1 ? outputs : 2) : 0;
     int regression = kind == AL_LOSS_MSE;
-    float *tbuf = malloc(batch * outputs * sizeof(float));
+    float *tbuf = malloc(batch * outputs * sizeof(float)), *x = malloc(batch * f * sizeof(float));
     regression_sums s = {0};
     if (regression) {
         s.mean = calloc(4 * outputs, sizeof(double));
@@ -86,8 +86,9 @@ al_status al_evaluate_loss(al_net *net, const al_dataset *data, size_t batch, al
     }
     if (classes)
         out->confusion = calloc(classes * classes, sizeof(size_t));
-    if (!tbuf || (regression && !s.mean) || (classes && !out->confusion)) {
+    if (!tbuf || !x || (regression && !s.mean) || (classes && !out->confusion)) {
         free(tbuf);
+        free(x);
         free(s.mean);
         al_eval_result_free(out);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory evaluating");
@@ -101,7 +102,12 @@ al_status al_evaluate_loss(al_net *net, const al_dataset *data, size_t batch, al
         size_t rows = n - start < batch ? n - start : batch;
         const int32_t *y = al_dataset_y(data) + start;
         const float *t = targets ? targets + start * width : NULL;
-        const float *logits = al_net_forward(net, al_dataset_x(data) + start * f, rows, 0, 0);
+        al_dataset_rows(data, start, rows, x);
+        const float *logits = al_net_forward(net, x, rows, 0, 0);
+        if (!logits) {
+            st = al_error_set(err, AL_ERR_NOMEM, "out of memory in the forward pass");
+            break;
+        }
         double loss;
         size_t right;
         st = al_objective_batch(&obj, logits, y, t, rows, tbuf, NULL, &loss, &right, err);
@@ -122,6 +128,7 @@ al_status al_evaluate_loss(al_net *net, const al_dataset *data, size_t batch, al
     if (st == AL_OK && regression)
         finish_regression(&s, outputs, out);
     free(s.mean);
+    free(x);
     if (st != AL_OK) {
         al_eval_result_free(out);
         return st;

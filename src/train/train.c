@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,10 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
     al_position *at = &l.at;
     long epoch = at->epoch, step = at->step;
     int resumed = step > 0;
+    /* the batch gather, the gradient norm and the optimizer share the work
+     * like the net's passes: OpenMP's count is the net's while training */
+    int caller_threads = omp_get_max_threads();
+    omp_set_num_threads(al_net_threads(net));
     al_train_progress p;
     memset(&p, 0, sizeof p);
     p.epochs = epochs;
@@ -373,8 +378,11 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
             if (st != AL_OK)
                 break;
             al_batcher_fill_targets(l.batcher, (size_t)k, l.t);
-            al_net_zero_grad(net);
             const float *logits = al_net_forward(net, l.x, rows, 1, (uint64_t)step);
+            if (!logits) {
+                st = al_error_set(err, AL_ERR_NOMEM, "step %ld: out of memory in the forward pass", step + 1);
+                break;
+            }
             double loss;
             size_t right;
             st = al_objective_batch(&l.obj, logits, l.y, l.t, rows, l.tbuf, l.dlogits, &loss, &right, err);
@@ -382,14 +390,18 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
                 st = check_loss(&l, loss, rows, step + 1, epoch + 1, k + 1, err);
             if (st != AL_OK)
                 break;
-            al_net_backward(net, l.dlogits, NULL);
+            if (al_net_backward_overwrite(net, l.dlogits, NULL) != AL_OK) {
+                st = al_error_set(err, AL_ERR_NOMEM, "step %ld: out of memory in the backward pass", step + 1);
+                break;
+            }
             int last_batch = k == per_epoch - 1 || step + 1 == total;
             if (o->probe) {
                 st = al_probe_after_backward(o->probe, net, step + 1, epoch + 1, last_batch, err);
                 if (st != AL_OK)
                     break;
             }
-            double norm = al_clip_grad_norm(params, (size_t)np, o->clip_norm > 0 ? o->clip_norm : INFINITY);
+            double norm = al_clip_grad_norm_given(params, (size_t)np, o->clip_norm > 0 ? o->clip_norm : INFINITY,
+                                                  al_net_grad_sum_squares(net));
             if (!isfinite(norm)) {
                 st = al_error_set(err, AL_ERR_NUMERIC, "step %ld (epoch %ld, batch %ld): the gradient of "
                                   "'%s' is not finite: training diverged. Try a lower learning rate or a "
@@ -449,6 +461,7 @@ al_status al_train(al_net *net, const al_dataset *train, const al_dataset *test,
     }
     if (st == AL_OK)
         st = finish_best(&l, test, &p, err);
+    omp_set_num_threads(caller_threads);
     if (final)
         *final = p;
     loop_free(&l);
