@@ -15,16 +15,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "base/blas_env.h"
-
 #include "actlab/actlab.h"
 
 #define SPEC                                                                                            \
     "Conv2d(1, 32, 5, padding=2), ReLU(), MaxPool2d(2), Conv2d(32, 64, 5, padding=2), ReLU(), "         \
     "MaxPool2d(2), Flatten(), Linear(3136, 1024), ReLU(), Linear(1024, 10)"
 #define BATCH 64
-
-void openblas_set_num_threads(int threads);
 
 static double clock_s(clockid_t which)
 {
@@ -72,7 +68,6 @@ static void usage_exit(void)
 
 int main(int argc, char **argv)
 {
-    al_prefer_avx512_blas(argv); /* Linear's products go through OpenBLAS */
     int threads = 1, passes = 2;
     long steps = 300, warmup = 10;
     const char *dir = NULL;
@@ -95,7 +90,6 @@ int main(int argc, char **argv)
     if (threads < 1 || steps < 1 || warmup < 1 || passes < 1)
         usage_exit();
     omp_set_num_threads(threads);
-    openblas_set_num_threads(threads);
 
     al_error err = {0};
     al_dataset *train = NULL, *test = NULL;
@@ -124,9 +118,15 @@ int main(int argc, char **argv)
     }
     double train_sps = tm.samples / (tm.t_end - tm.t_start), train_cpu = tm.samples / (tm.cpu_end - tm.cpu_start);
 
-    /* inference: eval-mode forward passes over the test set, batch 64, after one warm-up batch */
+    /* inference: eval-mode forward passes over the test set, batch 64, after
+     * one warm-up batch; each batch's bytes become floats as it is read */
     size_t n = al_dataset_count(test), f = al_dataset_features(test);
-    const float *x = al_dataset_x(test);
+    float *x = malloc(BATCH * f * sizeof *x);
+    if (!x) {
+        fprintf(stderr, "bench_cnn: out of memory\n");
+        return 1;
+    }
+    al_dataset_rows(test, 0, BATCH, x);
     if (al_net_fit_data(net, test, "the test data", &err) != AL_OK || !al_net_forward(net, x, BATCH, 0, 0)) {
         fprintf(stderr, "bench_cnn: %s\n", err.message);
         return 1;
@@ -135,7 +135,8 @@ int main(int argc, char **argv)
     for (int pass = 0; pass < passes; pass++)
         for (size_t start = 0; start < n; start += BATCH) {
             size_t rows = n - start < BATCH ? n - start : BATCH;
-            const float *y = al_net_forward(net, x + start * f, rows, 0, 0);
+            al_dataset_rows(test, start, rows, x);
+            const float *y = al_net_forward(net, x, rows, 0, 0);
             if (!y) {
                 fprintf(stderr, "bench_cnn: the forward pass failed\n");
                 return 1;
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
            "train/cpu-s", "infer/cpu-s");
     printf("%-8s %7d %11.0f %11.0f %12.1f %11.0f %11.0f\n", "actlab", threads, train_sps, infer_sps, rss_mib,
            train_cpu, infer_cpu);
+    free(x);
     al_net_free(net);
     al_dataset_free(train);
     al_dataset_free(test);

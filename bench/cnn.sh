@@ -60,6 +60,7 @@ for t in 1 2; do
   done
 done
 echo "# samples/s. train, infer: actlab; tr_inst, in_inst: torch as installed; tr_same, in_same: torch with"
-echo "# SkylakeX OpenBLAS kernels (as actlab's CLI and benches use); x_*: actlab over torch at equal threads;"
+echo "# OPENBLAS_CORETYPE=SkylakeX (its Linear layers' best BLAS setting on AVX-512; actlab's go through"
+echo "# oneDNN, as both sides' convolutions do); x_*: actlab over torch at equal threads;"
 echo "# clock cpu: by process CPU time (one thread; steadier when other programs load the machine);"
 echo "# rss_ratio: actlab's peak RSS over torch's (as installed)"

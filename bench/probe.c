@@ -10,13 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/blas_env.h"
-
 #include "actlab/actlab.h"
 
 #define SPEC "Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10)"
-
-void openblas_set_num_threads(int threads);
 
 /* CPU time of this process: less sensitive than wall time to other work on
  * a shared machine (with one thread it is the training thread's time). */
@@ -68,7 +64,6 @@ static double run(const al_dataset *train, long steps, long every, int threads, 
 
 int main(int argc, char **argv)
 {
-    al_prefer_avx512_blas(argv);
     int threads = 1, rounds = 5;
     long steps = 469, every = al_probe_options_default().every;
     for (int i = 1; i < argc; i++) {
@@ -91,7 +86,6 @@ int main(int argc, char **argv)
         return 2;
     }
     omp_set_num_threads(threads);
-    openblas_set_num_threads(threads);
     al_error err = {0};
     al_dataset *train = NULL;
     if (al_dataset_load_fashion_mnist(AL_FASHION_MNIST_DIR, AL_DATA_TRAIN, &train, &err) != AL_OK) {
@@ -99,7 +93,7 @@ int main(int argc, char **argv)
         return 1;
     }
     size_t records = 0;
-    run(train, 20, 0, threads, &records); /* warm-up: pages, OpenBLAS buffers */
+    run(train, 20, 0, threads, &records); /* warm-up: pages, oneDNN's kernels */
     double best_off = INFINITY, best_on = INFINITY;
     for (int r = 0; r < rounds; r++) { /* alternate which goes first */
         size_t off_records;

@@ -4,7 +4,9 @@ Linear(784,256), ReLU(), Linear(256,256), ReLU(), Linear(256,10) on the
 Fashion-MNIST training set read from the Debian package's gzip IDX files
 (/255), batch 128 from a fresh permutation each epoch (no DataLoader),
 CrossEntropyLoss, SGD lr 0.05 momentum 0.9; --warmup steps, then --steps timed.
-Prints "#" comments and one row: torch THREADS SAMPLES/S - - PEAK_RSS_MIB.
+Prints "#" comments and one row: torch THREADS SAMPLES/S - - PEAK_RSS_MIB
+MEDIAN_STEP_SAMPLES/S (the median step's rate: what a quiet machine gives when
+other processes preempt some steps).
 Threads: torch.set_num_threads(t) sets OpenMP's count; the OpenBLAS that
 Debian's torch calls for Linear keeps its own pool, so it is set to t as well
 (environment before the import, openblas_set_num_threads after it).
@@ -40,6 +42,20 @@ def openblas():
         return lib
     except (OSError, AttributeError):
         return None
+
+
+def loaded_libraries(words):
+    """The shared libraries this process has mapped whose names hold one of words."""
+    found = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if "/" in path and any(w in os.path.basename(path) for w in words):
+                    found.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(found)
 
 
 def cpu_capability(torch):
@@ -86,6 +102,7 @@ def main():
     total = a.warmup + a.steps
     step, samples, t_start = 0, 0, time.perf_counter()
     loss_sum, correct, seen = 0.0, 0, 0
+    step_seconds, t_last = [], t_start
     while step < total:
         order = torch.randperm(n)
         loss_sum, correct, seen = 0.0, 0, 0
@@ -104,6 +121,10 @@ def main():
             opt.step()
             step += 1
             samples += len(idx)
+            t_now = time.perf_counter()
+            if step > a.warmup and len(idx) == batch:
+                step_seconds.append(t_now - t_last)
+            t_last = t_now
             loss_sum += loss.item() * len(idx)
             correct += int((out.argmax(1) == yb).sum())
             seen += len(idx)
@@ -115,8 +136,14 @@ def main():
           f"{torch.get_num_threads()} thread(s); OpenBLAS core {core} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}), {blas_threads} thread(s); "
           f"ATen CPU capability {cpu_capability(torch)}")
+    print(f"# torch kernels: nn.Linear runs addmm on the BLAS (BLAS_INFO=generic: libblas.so.3, here "
+          f"{', '.join(loaded_libraries(['blas'])) or '?'}); elementwise ops ATen {cpu_capability(torch)}")
     print(f"# last epoch's running loss {loss_sum / seen:.4f}, accuracy {correct / seen:.4f}")
-    print(f"torch {a.threads} {samples / seconds:.0f} - - {rss_mib:.1f}")
+    step_seconds.sort()
+    median_sps = batch / step_seconds[len(step_seconds) // 2] if step_seconds else 0
+    print(f"# median step: {1e6 * batch / median_sps:.1f} us, {median_sps:.0f} samples/s "
+          f"(mean {samples / seconds:.0f})")
+    print(f"torch {a.threads} {samples / seconds:.0f} - - {rss_mib:.1f} {median_sps:.0f}")
     return 0
 
 

@@ -29,6 +29,9 @@ int cmd_compare(int argc, char **argv);
 /* `actlab study list | NAME... [--full] [--report DIR]` */
 int cmd_study(int argc, char **argv);
 
+/* `actlab serve [--port N] [--host ADDR]`: the playground */
+int cmd_serve(int argc, char **argv);
+
 /* ---- args.c: numbers from flag values, errors ---- */
 
 /* Reads a whole number in [lo, hi] from the value of flag into *out; else
@@ -65,32 +68,132 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* 1 when arg is -h or --help. */
 int cli_is_help(const char *arg);
 
-/* ---- load.c: data sets and models from arguments ---- */
+/* ---- load.c: the data flags every command shares ---- */
 
-/* Loads X.npy,Y.npy | IMAGES,LABELS (IDX) | FILE.csv[:LABEL]. */
-al_status cli_load_data(const char *spec, al_dataset **out, al_error *err);
+/* Which shared data flags a command takes (cli_data_args.accepted). */
+#define CLI_DATA_DATA 0x01u        /* --data */
+#define CLI_DATA_TRAIN 0x80u       /* --train */
+#define CLI_DATA_TEST 0x02u        /* --test */
+#define CLI_DATA_VAL 0x04u         /* --val */
+#define CLI_DATA_SPLIT 0x08u       /* --split, --split-seed */
+#define CLI_DATA_SUBSET 0x10u      /* --subset */
+#define CLI_DATA_STANDARDIZE 0x20u /* --standardize */
+#define CLI_DATA_CSV 0x40u         /* --sep, --no-header, --skip-rows */
+#define CLI_DATA_ALL 0xffu
 
-/* The data flags train and eval share. */
 typedef struct cli_data_args {
-    const char *data;          /* --data fashion-mnist */
-    const char *train, *test;  /* DATA of --train and --test */
-    const char *train_flag;    /* the flag that named train, for messages (NULL: "--train") */
-    long val;                  /* --val N: the last N training rows become the test set (0: off) */
-    int standardize;           /* --standardize: per-feature, with the training set's statistics */
+    unsigned accepted;            /* CLI_DATA_* */
+    const char *data;             /* --data fashion-mnist | DIR */
+    const char *train;            /* --train DATA */
+    const char *test;             /* --test DATA | FRACTION | N, as typed */
+    int test_is_amount;           /* --test was a share or a row count */
+    double test_fraction;         /* --test 0.2 */
+    long test_count;              /* --test 30 */
+    int no_test;                  /* --test 0 */
+    double val_fraction;          /* --val 0.1 */
+    long val_count;               /* --val 30 */
+    al_split_mode split;          /* --split (when split_given) */
+    int split_given;
+    long split_seed;              /* --split-seed (0) */
+    long subset;                  /* --subset N (0: all rows) */
+    int standardize;              /* --standardize */
+    int no_header;                /* --no-header */
+    long skip_rows;               /* --skip-rows N */
+    char sep;                     /* --sep (0: detected) */
 } cli_data_args;
 
-/* Fills train and test (NULL when not given) as a describes; on failure
- * prints why and returns the exit status (0 when it worked). */
-int cli_load_sets(const char *cmd, const cli_data_args *a, al_dataset **train, al_dataset **test);
+/* Zeroes a and sets the flags the command accepts. */
+void cli_data_args_init(cli_data_args *a, unsigned accepted);
+/* When argv[*i] is a shared data flag: consumes it (and its value, moving
+ * *i), sets *rc (0, or the exit status after printing a usage error) and
+ * returns 1. Returns 0 for any other argument. A data flag the command does
+ * not take is refused with a reason. */
+int cli_data_flag(const char *cmd, cli_data_args *a, int argc, char **argv, int *i, int *rc);
+/* Prints the help lines of the accepted data flags. */
+void cli_data_usage(FILE *out, unsigned accepted);
+
+/* What a command needs of the data flags (cli_data_check). */
+#define CLI_NEED_TRAIN 1   /* --data or --train (train, compare) */
+#define CLI_NEED_TEST 2    /* a test set: --data, --train (rows held out) or --test FILE (eval, predict) */
+/* Checks the data flags against each other; prints and returns 2 on a
+ * usage error, else 0. */
+int cli_data_check(const char *cmd, const cli_data_args *a, int need);
+
+/* The CSV options of the flags (a may be NULL: everything detected). */
+al_csv_options cli_csv_options(const cli_data_args *a);
+/* Loads one DATA argument: FILE[:LABEL] (CSV, plain or gzip), X.csv,Y.csv,
+ * X.npy,Y.npy or IMAGES,LABELS (IDX); csv may be NULL (defaults). */
+al_status cli_load_data_with(const char *spec, const al_csv_options *csv, al_dataset **out, al_error *err);
+/* cli_load_data_with with the CSV defaults. */
+al_status cli_load_data(const char *spec, al_dataset **out, al_error *err);
+
+/* The data sets of a command: train, validation and test rows (each may
+ * be NULL), and the standardisation applied to all of them. */
+typedef struct cli_sets {
+    al_dataset *train, *val, *test;
+    al_feature_stats stats;       /* computed here (length 0 when given or not standardised) */
+    int standardized;
+    char test_desc[320];          /* "30 rows held out of iris.csv (stratified, split seed 0)" */
+    char val_desc[320];
+} cli_sets;
+
+/* Loads the sets as a describes (files, held-out rows, --subset), prints
+ * what each file turned out to be and how it was split (unless quiet),
+ * and standardises all of them with given (a model's stored statistics)
+ * or, with --standardize, the training rows' own. Prints why and returns
+ * the exit status on failure (0 when it worked). Free with cli_sets_free. */
+int cli_load_sets(const char *cmd, const cli_data_args *a, const al_feature_stats *given, int quiet, cli_sets *s);
+void cli_sets_free(cli_sets *s);
 
 /* The text of --model: arg itself, or the contents of FILE for @FILE (then
  * *owned holds it, for the caller to free). Returns 0, or 1 after printing
  * why the file could not be read. */
 int cli_model_text(const char *cmd, const char *arg, char **owned, const char **text);
 
-/* Builds the net of --model and loads --weights into it; returns the exit
- * status (0 when both worked) after printing what failed. */
-int cli_load_model(const char *cmd, const char *model, const char *weights, al_net **net);
+/* ---- model.c: model files for eval and predict ---- */
+
+typedef struct cli_model {
+    al_net *net;
+    al_model_meta meta;
+} cli_model;
+
+/* The flags eval and predict share: the data flags, and the model's. */
+typedef struct cli_model_args {
+    const char *model, *weights; /* --model (optional), --weights */
+    long batch;                  /* --batch (256) */
+    int quiet;                   /* --quiet */
+    cli_data_args data;
+} cli_model_args;
+
+void cli_model_args_init(cli_model_args *a);
+/* When argv[*i] is one of the shared flags: consumes it (moving *i), sets
+ * *rc (0, or the exit status after a usage error) and returns 1; else 0. */
+int cli_model_flag(const char *cmd, cli_model_args *a, int argc, char **argv, int *i, int *rc);
+/* Prints the help lines of --weights, --model, --batch and --quiet. */
+void cli_model_usage(FILE *out);
+
+/* Loads --weights with the spec of --model (NULL: the one the file
+ * records); prints what failed, or a note for a file without actlab's
+ * metadata (unless quiet), and returns the exit status (0 when it worked). */
+int cli_open_model(const char *cmd, const char *model, const char *weights, int quiet, cli_model *m);
+/* cli_open_model for a's flags (--weights required), then cli_model_stats:
+ * *stats is the standardisation to apply (NULL: none). Returns the exit
+ * status (0 when it worked; then free m with cli_model_free). */
+int cli_open_model_for(const char *cmd, const cli_model_args *a, cli_model *m, const al_feature_stats **stats);
+void cli_model_free(cli_model *m);
+/* The stored standardisation to apply (NULL: none), after checking the
+ * --standardize flag against the file; prints a note saying which is applied
+ * (unless quiet). Returns the exit status through *rc (0 when fine). */
+const al_feature_stats *cli_model_stats(const char *cmd, const cli_model *m, const cli_data_args *a, int quiet,
+                                        int *rc);
+/* The name of class k for output: the model's, else the data's, else NULL. */
+const char *cli_class_name(const cli_model *m, const al_dataset *data, int k);
+
+/* ---- format.c: numbers in messages ---- */
+
+/* "nan" for every NaN, "%.4f" for ordinary values, "%.4g" for huge or tiny
+ * ones (a diverged loss of 3e36 is not printed with 37 digits). */
+const char *cli_num(double v, char *buf, size_t size);
 
 /* ---- progress.c ---- */
 

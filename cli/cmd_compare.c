@@ -12,23 +12,32 @@ static const char usage[] =
     "usage: actlab compare --acts LIST [factors] [options]\n"
     "Trains one model under several arms, each over K seeds, in parallel worker processes,\n"
     "and prints per arm: final test accuracy (mean, 95% CI), the difference to the baseline\n"
-    "arm (Welch CI) with an exact permutation p-value (Holm-corrected), best epoch, epochs\n"
-    "and seconds to --target, final dead-unit fraction, first/last-layer gradient ratio.\n"
-    "Finished jobs are kept in --out DIR and skipped by a re-run.\n"
+    "arm paired by seed (paired t CI, exact sign-flip p, Holm, the Holm-adjusted CI and the\n"
+    "smallest difference the seeds could detect), best epoch, epochs and seconds to --target,\n"
+    "final dead-unit fraction, first/last-layer gradient ratio. Diverged seeds count (worst).\n"
+    "Finished jobs are kept in --out DIR under a key of everything that determines them (the\n"
+    "data's content included) and reused only by the same experiment.\n"
     "arms (the cartesian product of the lists given):\n"
     "  --acts 'ReLU(),LeakyReLU(),ELU()'  activations (required; '()' may be left out)\n"
     "  --inits pytorch,kaiming-normal      init schemes      --bn off,on   BatchNorm before each activation\n"
+    "  --gains scheme,matched,one,he       the gain of the weights feeding each activation: the scheme's\n"
+    "                                      (PyTorch's), variance-preserving, 1 (Glorot, LeCun), sqrt(2)\n"
     "  --kinks 0,0.5,1                     kink= for activations that have a kink\n"
     "  --lrs 0.1,0.01                      learning rates    --depths 1,2,4  hidden layers\n"
     "model:\n"
     "  --width N (128)          hidden width of the built-in MLP (input and classes from the data)\n"
     "  --model SPEC             a template instead, with {act} where the activation goes\n"
-    "data:\n"
-    "  --data fashion-mnist | --train DATA --test DATA   (as for `actlab train`)\n"
-    "  --subset N               use the first N training rows   --standardize\n"
+    "data (as for `actlab train`; accuracy is measured on the test rows):\n";
+
+static const char usage_tail[] =
     "training:\n"
     "  --seeds K (5)  --epochs N (5)  --batch N (128)  --opt sgd|adam|adamw|rmsprop  --lr X (0.05)\n"
     "  --momentum X (0.9 for sgd)  --weight-decay X\n"
+    "  --tune-lr GRID           tune each arm's learning rate on a validation split of the training\n"
+    "                           rows (--val, default 10%%; --split, --split-seed; the test set is\n"
+    "                           never used): 'A,B,C' or 'LO:HI:N'\n"
+    "                           (N log-spaced values); every run then trains on the rows left\n"
+    "  --tune-seeds K (1)       seeds per learning rate   --tune-shared  one lr for all (the baseline's)\n"
     "output:\n"
     "  --out DIR (actlab-compare)  job results, compare.json and compare.csv\n"
     "  --baseline N|NAME (0)   the arm others are tested against\n"
@@ -74,6 +83,31 @@ static int parse_doubles(const char *flag, char *text, double *out, size_t *n)
     return k > 0 ? 0 : cli_usage_error("compare", "%s needs at least one value", flag);
 }
 
+/* --tune-lr: 'A,B,C', or 'LO:HI:N' for N log-spaced values from LO to HI. */
+static int parse_grid(char *text, double *out, size_t *n)
+{
+    const char *cmd = "compare";
+    if (strchr(text, ':')) {
+        char *parts[3], *save = NULL;
+        int k = 0;
+        for (char *t = strtok_r(text, ":", &save); t && k < 3; t = strtok_r(NULL, ":", &save))
+            parts[k++] = t;
+        double lo, hi;
+        long count;
+        if (k != 3)
+            return cli_usage_error(cmd, "--tune-lr takes 'A,B,C' or 'LO:HI:N', e.g. '0.001:1:5'");
+        if (cli_double_above(cmd, "--tune-lr", parts[0], 0, INFINITY, &lo) ||
+            cli_double_above(cmd, "--tune-lr", parts[1], 0, INFINITY, &hi) ||
+            cli_long(cmd, "--tune-lr", parts[2], 1, MAX_ITEMS, &count))
+            return 2;
+        for (long i = 0; i < count; i++)
+            out[i] = count == 1 ? lo : lo * pow(hi / lo, (double)i / (double)(count - 1));
+        *n = (size_t)count;
+        return 0;
+    }
+    return parse_doubles("--tune-lr", text, out, n);
+}
+
 /* The flags of the option fields a library error may name. */
 static const cli_flag compare_flags[] = {
     {"compare.dir", "--out"},
@@ -83,6 +117,8 @@ static const cli_flag compare_flags[] = {
     {"compare.baseline", "--baseline"},
     {"factors.acts", "--acts"},
     {"factors.template_spec", "--model"},
+    {"compare.tune_lrs", "--tune-lr"},
+    {"compare.tune_seeds", "--tune-seeds"},
     {NULL, NULL},
 };
 
@@ -90,53 +126,17 @@ typedef struct compare_args {
     char *acts_text, *acts_items[MAX_ITEMS], act_buf[MAX_ITEMS][256];
     const char *acts[MAX_ITEMS];
     al_init_scheme inits[MAX_ITEMS];
+    al_gain_rule gains[MAX_ITEMS];
     int bn[MAX_ITEMS], depths[MAX_ITEMS];
-    double kinks[MAX_ITEMS], lrs[MAX_ITEMS];
-    const char *data, *train, *test, *report, *baseline;
-    long subset, width;
-    int standardize;
+    double kinks[MAX_ITEMS], lrs[MAX_ITEMS], tune_lrs[MAX_ITEMS];
+    const char *report, *baseline;
+    long width;
+    cli_data_args data;
 } compare_args;
 
-/* Loads train and test data (with --subset and --standardize). */
-static int load(const compare_args *a, al_dataset **train, al_dataset **test)
-{
-    al_error err = {0};
-    al_status st;
-    if (a->data) {
-        if (strcmp(a->data, "fashion-mnist") != 0)
-            return cli_usage_error("compare", "--data takes 'fashion-mnist'; other data go in --train/--test");
-        st = al_dataset_load_fashion_mnist(NULL, AL_DATA_TRAIN, train, &err);
-        if (st == AL_OK)
-            st = al_dataset_load_fashion_mnist(NULL, AL_DATA_TEST, test, &err);
-    } else {
-        if (!a->test)
-            return cli_usage_error("compare", "--train needs --test DATA (accuracy is measured on it)");
-        st = cli_load_data(a->train, train, &err);
-        if (st == AL_OK)
-            st = cli_load_data(a->test, test, &err);
-    }
-    if (st == AL_OK && a->subset > 0 && (size_t)a->subset < al_dataset_count(*train)) {
-        al_dataset *head = NULL, *rest = NULL;
-        st = al_dataset_split(*train, al_dataset_count(*train) - (size_t)a->subset, AL_SPLIT_LAST, 0, &head, &rest,
-                              &err);
-        if (st == AL_OK) {
-            al_dataset_free(*train);
-            al_dataset_free(rest);
-            *train = head;
-        }
-    }
-    if (st == AL_OK && a->standardize) {
-        al_feature_stats fs;
-        st = al_feature_stats_compute(*train, AL_STANDARDIZE_GLOBAL, &fs, &err);
-        if (st == AL_OK) {
-            st = al_dataset_standardize(*train, &fs, &err);
-            if (st == AL_OK)
-                st = al_dataset_standardize(*test, &fs, &err);
-            al_feature_stats_free(&fs);
-        }
-    }
-    return st == AL_OK ? 0 : cli_fail("compare", &err);
-}
+/* compare takes every shared data flag; --val and --split set the validation
+ * split that --tune-lr carves inside compare (its job keys cover them) */
+#define COMPARE_DATA CLI_DATA_ALL
 
 /* A chart of mean test accuracy per epoch with 95 % bands, one series per arm. */
 static al_status curves_chart(const al_compare *c, long epochs, size_t seeds, al_chart **out, al_error *err)
@@ -181,7 +181,8 @@ static al_status write_report(const al_compare *c, const al_compare_options *o, 
         st = al_report_section(r, "compare", "Comparison", err);
     /* the table, from the same numbers as the terminal's */
     size_t n = al_compare_arm_count(c), cols = 6;
-    const char *header[6] = {"arm", "seeds", "test accuracy (95% CI)", "vs baseline (95% CI)", "p (Holm)", "dead"};
+    const char *header[6] = {"arm", "lr, seeds ok", "test accuracy (95% CI)", "vs baseline, paired (t 95% CI; Holm CI)",
+                             "p (Holm)", "dead"};
     char (*cells)[300] = calloc(n * cols, sizeof *cells);
     const char **ptrs = calloc(n * cols, sizeof *ptrs);
     if (st == AL_OK && (!cells || !ptrs))
@@ -190,12 +191,13 @@ static al_status write_report(const al_compare *c, const al_compare_options *o, 
         const al_arm_summary *S = al_compare_summary(c, i);
         char(*row)[300] = cells + i * cols;
         snprintf(row[0], 300, "%s", al_compare_arm(c, i)->name);
-        snprintf(row[1], 300, "%zu/%zu", S->ok, o->seeds);
+        snprintf(row[1], 300, "%.3g, %zu/%zu", S->lr, S->ok, o->seeds);
         snprintf(row[2], 300, "%.4f [%.4f, %.4f]", S->acc_mean, S->acc_lo, S->acc_hi);
         if (i == o->baseline)
             snprintf(row[3], 300, "baseline");
         else
-            snprintf(row[3], 300, "%+.4f [%+.4f, %+.4f]", S->diff, S->diff_lo, S->diff_hi);
+            snprintf(row[3], 300, "%+.4f [%+.4f, %+.4f]; [%+.4f, %+.4f]", S->diff, S->diff_lo, S->diff_hi, S->adj_lo,
+                     S->adj_hi);
         snprintf(row[4], 300, isfinite(S->p) ? "%.3g (%.3g)" : "-", S->p, S->p_holm);
         snprintf(row[5], 300, "%.3f", S->dead_final);
         for (size_t k = 0; k < cols; k++)
@@ -207,6 +209,13 @@ static al_status write_report(const al_compare *c, const al_compare_options *o, 
         st = curves_chart(c, o->epochs, o->seeds, &chart, err);
     if (st == AL_OK)
         st = al_report_chart(r, chart, "Learning curves: mean test accuracy with 95% confidence bands", err);
+    al_chart *tuning = NULL;
+    if (st == AL_OK)
+        st = al_compare_tune_chart(c, NULL, &tuning, err);
+    if (st == AL_OK && tuning)
+        st = al_report_chart(r, tuning, "Each arm's learning-rate curve: mean validation accuracy on the split carved "
+                             "from the training rows; the dot is the chosen lr. The test set was not used.", err);
+    al_chart_free(tuning);
     if (st == AL_OK)
         st = al_report_write(r, dir, err);
     al_chart_free(chart);
@@ -226,16 +235,25 @@ int cmd_compare(int argc, char **argv)
     memset(&f, 0, sizeof f);
     o.dir = "actlab-compare";
     a.width = 128;
+    cli_data_args_init(&a.data, COMPARE_DATA);
     const char *opt_name = NULL;
     double lr = NAN, momentum = NAN, wd = NAN;
     for (int i = 0; i < argc; i++) {
         const char *flag = argv[i];
         if (cli_is_help(flag)) {
             fputs(usage, stdout);
+            cli_data_usage(stdout, COMPARE_DATA);
+            fputs(usage_tail, stdout);
             return 0;
         }
+        int drc = 0;
+        if (cli_data_flag(cmd, &a.data, argc, argv, &i, &drc)) {
+            if (drc)
+                return drc;
+            continue;
+        }
         if (strcmp(flag, "--quiet") == 0) { o.quiet = 1; continue; }
-        if (strcmp(flag, "--standardize") == 0) { a.standardize = 1; continue; }
+        if (strcmp(flag, "--tune-shared") == 0) { o.tune_shared = 1; continue; }
         if (strncmp(flag, "--", 2) != 0)
             return cli_usage_error(cmd, "unexpected argument '%s'", flag);
         if (i + 1 >= argc)
@@ -261,6 +279,27 @@ int cmd_compare(int argc, char **argv)
             }
             f.inits = a.inits;
             f.n_inits = (size_t)k;
+        } else if (strcmp(flag, "--gains") == 0) {
+            char *items[MAX_ITEMS];
+            int k = split(v, items, MAX_ITEMS);
+            static const al_gain_rule rules[4] = {AL_GAIN_SCHEME, AL_GAIN_MATCHED, AL_GAIN_ONE, AL_GAIN_HE};
+            for (int j = 0; j < k; j++) {
+                int found = -1;
+                for (int r = 0; r < 4; r++)
+                    if (strcmp(items[j], al_gain_rule_name(rules[r])) == 0)
+                        found = r;
+                if (found < 0)
+                    return cli_usage_error(cmd, "--gains takes scheme, matched, one or he, got '%s'", items[j]);
+                a.gains[j] = rules[found];
+            }
+            f.gains = a.gains;
+            f.n_gains = (size_t)k;
+        } else if (strcmp(flag, "--tune-lr") == 0) {
+            rc = parse_grid(v, a.tune_lrs, &o.n_tune_lrs);
+            o.tune_lrs = a.tune_lrs;
+        } else if (strcmp(flag, "--tune-seeds") == 0) {
+            rc = cli_long(cmd, flag, v, 1, 100, &x);
+            o.tune_seeds = (size_t)x;
         } else if (strcmp(flag, "--bn") == 0) {
             char *items[MAX_ITEMS];
             int k = split(v, items, MAX_ITEMS);
@@ -291,15 +330,11 @@ int cmd_compare(int argc, char **argv)
             f.depths = a.depths;
             f.n_depths = (size_t)k;
         } else if (strcmp(flag, "--model") == 0) f.template_spec = v;
-        else if (strcmp(flag, "--data") == 0) a.data = v;
-        else if (strcmp(flag, "--train") == 0) a.train = v;
-        else if (strcmp(flag, "--test") == 0) a.test = v;
         else if (strcmp(flag, "--out") == 0) o.dir = v;
         else if (strcmp(flag, "--report") == 0) a.report = v;
         else if (strcmp(flag, "--baseline") == 0) a.baseline = v;
         else if (strcmp(flag, "--opt") == 0) opt_name = v;
         else if (strcmp(flag, "--width") == 0) rc = cli_long(cmd, flag, v, 1, 1 << 20, &a.width);
-        else if (strcmp(flag, "--subset") == 0) rc = cli_long(cmd, flag, v, 1, 1L << 40, &a.subset);
         else if (strcmp(flag, "--seeds") == 0) { rc = cli_long(cmd, flag, v, 2, 1000, &x); o.seeds = (size_t)x; }
         else if (strcmp(flag, "--epochs") == 0) { rc = cli_long(cmd, flag, v, 1, 100000, &x); o.epochs = x; }
         else if (strcmp(flag, "--batch") == 0) { rc = cli_long(cmd, flag, v, 1, 1 << 20, &x); o.batch = (size_t)x; }
@@ -315,8 +350,24 @@ int cmd_compare(int argc, char **argv)
     }
     if (f.n_acts == 0)
         return cli_usage_error(cmd, "--acts LIST is required, e.g. --acts 'ReLU(),LeakyReLU(),ELU()'");
-    if (!a.data && !a.train)
-        return cli_usage_error(cmd, "give --data fashion-mnist or --train DATA --test DATA");
+    int drc = cli_data_check(cmd, &a.data, CLI_NEED_TRAIN);
+    if (drc == 0 && a.data.no_test)
+        drc = cli_usage_error(cmd, "--test 0: compare measures a test set; give a file or a share to hold out");
+    if (drc)
+        return drc;
+    if (a.data.val_fraction > 0 || a.data.val_count > 0) {
+        if (o.n_tune_lrs == 0)
+            return cli_usage_error(cmd, "--val sets the validation split that --tune-lr tunes on; give "
+                                   "--tune-lr GRID too (accuracy is measured on the test rows)");
+        o.val_fraction = a.data.val_fraction;
+        o.val_count = (size_t)a.data.val_count;
+        a.data.val_fraction = 0; /* carved by compare itself, not by the loader */
+        a.data.val_count = 0;
+    }
+    if (a.data.split_given)
+        o.split_mode = a.data.split;
+    if (a.data.split_given || a.data.split_seed != 0)
+        o.split_seed = (uint64_t)a.data.split_seed;
     al_error err = {0};
     for (size_t k = 0; k < f.n_acts; k++) { /* before the data load, which takes seconds */
         al_act check;
@@ -337,8 +388,9 @@ int cmd_compare(int argc, char **argv)
     if (!isnan(momentum)) o.optim.momentum = momentum;
     if (!isnan(wd)) o.optim.weight_decay = wd;
     o.progress = cli_print_progress;
-    al_dataset *train = NULL, *test = NULL;
-    int rc = load(&a, &train, &test);
+    cli_sets sets;
+    int rc = cli_load_sets(cmd, &a.data, NULL, o.quiet, &sets);
+    al_dataset *train = sets.train, *test = sets.test;
     al_compare *c = NULL;
     if (rc == 0) {
         f.in = al_dataset_features(train);
@@ -388,7 +440,6 @@ int cmd_compare(int argc, char **argv)
             fprintf(stderr, "report: %s\n", url);
     }
     al_compare_free(c);
-    al_dataset_free(train);
-    al_dataset_free(test);
+    cli_sets_free(&sets);
     return rc;
 }

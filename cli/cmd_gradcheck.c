@@ -141,6 +141,12 @@ int cmd_gradcheck(int argc, char **argv)
         }
         if (al_dataset_count(ds) < rows)
             rows = al_dataset_count(ds);
+        x = malloc(rows * in * sizeof *x);
+        if (!x) {
+            fprintf(stderr, "actlab %s: out of memory for the batch\n", cmd);
+            goto done;
+        }
+        al_dataset_rows(ds, 0, rows, x);
         printf("batch: the first %zu rows of %s\n", rows, al_dataset_name(ds));
     } else {
         if (!in) {
@@ -162,7 +168,7 @@ int cmd_gradcheck(int argc, char **argv)
     }
     printf("mode: %s; loss: sum(output * r), r fixed N(0,1)\n",
            o.eval_mode ? "eval (running statistics)" : "training (BatchNorm batch statistics)");
-    if (al_gradcheck(net, x ? x : al_dataset_x(ds), rows, &o, &report, &err) != AL_OK) {
+    if (al_gradcheck(net, x, rows, &o, &report, &err) != AL_OK) {
         fprintf(stderr, "actlab %s: %s\n", cmd, err.message);
         rc = err.status == AL_ERR_INVALID ? 2 : 1;
         goto done;

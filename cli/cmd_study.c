@@ -10,17 +10,20 @@
 static const char usage[] =
     "usage: actlab study list\n"
     "       actlab study NAME [NAME...] | all [options]\n"
-    "Runs documented experiments on activations; each states its question and protocol, runs at a\n"
-    "quick budget (about a minute on 2 cores) or --full, and answers with a verdict computed from\n"
-    "the numbers it produced. `actlab study list` names them. See docs/studies.md.\n"
+    "Runs documented experiments on activations; each states its question, the published claim\n"
+    "it tests and its protocol (fair arms: tuned learning rates, matched inits; paired tests,\n"
+    "Holm across the study), runs at a quick budget (all eight: a few minutes on 2 cores) or\n"
+    "--full (hours), and answers with a verdict computed from the numbers it produced.\n"
+    "`actlab study list` names them. See docs/studies.md.\n"
     "options:\n"
-    "  --full              the full budget (more seeds, epochs and data) instead of the quick one\n"
+    "  --full              the full budget (at least 10 seeds, all 60000 rows, more epochs, wider\n"
+    "                      learning-rate grids): it may take hours, and says so before it starts\n"
     "  --report DIR        write DIR/index.html: a section per study with charts and tables\n"
     "  --out DIR           job results (actlab-study); finished jobs are reused by a re-run\n"
     "  --seeds K           seeds per arm instead of the budget's (at least 2)\n"
     "  --jobs N            worker processes (default: the number of cores)\n"
-    "  --data DIR          the Fashion-MNIST folder (" AL_FASHION_MNIST_DIR ")\n"
-    "  --quiet             no progress on stderr\n";
+    "  --quiet             no progress on stderr\n"
+    "data (the studies run on Fashion-MNIST, as their protocols say):\n";
 
 /* The flags of the option fields a library error may name. */
 static const cli_flag study_flags[] = {
@@ -99,6 +102,8 @@ int cmd_study(int argc, char **argv)
     const al_study **chosen = calloc(al_study_count() * (size_t)(argc + 1), sizeof *chosen);
     size_t n = 0;
     int rc = 0, want_list = 0;
+    cli_data_args data_args;
+    cli_data_args_init(&data_args, CLI_DATA_DATA);
     if (!chosen) {
         fprintf(stderr, "actlab study: out of memory\n");
         return 1;
@@ -107,9 +112,12 @@ int cmd_study(int argc, char **argv)
         const char *a = argv[i];
         if (cli_is_help(a)) {
             fputs(usage, stdout);
+            cli_data_usage(stdout, CLI_DATA_DATA);
             free(chosen);
             return 0;
         }
+        if (cli_data_flag(cmd, &data_args, argc, argv, &i, &rc))
+            continue;
         if (strcmp(a, "--full") == 0) {
             o.full = 1;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -125,8 +133,6 @@ int cmd_study(int argc, char **argv)
                 report_dir = v;
             else if (strcmp(a, "--out") == 0)
                 o.out_dir = v;
-            else if (strcmp(a, "--data") == 0)
-                o.data_dir = v;
             else if (strcmp(a, "--seeds") == 0) {
                 if ((rc = cli_long(cmd, a, v, 2, 1000, &x)) == 0)
                     o.seeds = (size_t)x;
@@ -177,8 +183,9 @@ int cmd_study(int argc, char **argv)
         if (st == AL_OK) {
             char note[512];
             snprintf(note, sizeof note,
-                     "%s budget on Fashion-MNIST (standardised). Verdicts are computed from the numbers below; "
-                     "tests are two-sided at p < %g, Holm-adjusted within each comparison. Job results: `%s`.",
+                     "%s budget on Fashion-MNIST (standardised). Verdicts are computed from the numbers below: arms "
+                     "at their own tuned learning rates and matched inits, paired by seed, exact sign-flip tests "
+                     "at p < %g with Holm across each study's comparisons. Job results: `%s`.",
                      o.full ? "Full" : "Quick", AL_STUDY_ALPHA, o.out_dir);
             st = al_report_note(report, note, &err);
         }
@@ -188,7 +195,22 @@ int cmd_study(int argc, char **argv)
             return cli_fail(cmd, &err);
         }
     }
+    if (o.full && !o.quiet)
+        fprintf(stderr, "actlab study: the full budget trains %zu stud%s on all 60000 training rows with at least 10 "
+                "seeds per arm, more epochs and a 7-point learning-rate grid: it may take hours on 2 cores. Finished "
+                "jobs are kept in %s, so an interrupted run continues where it stopped.\n", n, n == 1 ? "y" : "ies",
+                o.out_dir);
     o.progress = cli_print_progress;
+    /* --data fashion-mnist is the package's folder, as for train; a folder is taken as it is */
+    if (data_args.data && strcmp(data_args.data, "fashion-mnist") != 0) {
+        struct stat sb;
+        if (stat(data_args.data, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            free(chosen);
+            return cli_usage_error(cmd, "--data takes 'fashion-mnist' or a folder holding its files, got '%s'",
+                                   data_args.data);
+        }
+        o.data_dir = data_args.data;
+    }
     al_study_data *data = NULL;
     if (al_study_data_create(o.data_dir, &data, &err) != AL_OK) {
         al_report_free(report);

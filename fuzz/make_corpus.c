@@ -236,6 +236,10 @@ static void make_csv(void)
     put_text("csv", "blank_lines.csv", "\n\nf,label\n\n1,0\n  \t\n2,1\n");
     put_text("csv", "bad_ragged.csv", "a,b,label\n1,2,0\n1,0\n");
     put_text("csv", "bad_quote.csv", "a,label\n\"1,0\n");
+    put_text("csv", "sklearn_count_line.csv", "3,2,setosa,versicolor\n5.1,3.5,0\n4.9,3.0,1\n4.7,3.2,1\n");
+    put_text("csv", "sklearn_padded.csv", "2,2,,\n\"A\",\"B\",\"Y\"\n1,2,24.5\n3,4,21.6\n");
+    put_text("csv", "blanks.txt", "59 2 32.1\n48 1 21.6\n");
+    put_text("csv", "semicolons.csv", "a;b;label\n1;2;0\n3;4;1\n");
     put_text("csv", "bad_label.csv", "a,label\n1,1.5\n");
     put_text("csv", "bad_nan.csv", "a,label\nnan,0\n1e39,1\n");
     put_text("csv", "bad_big_label.csv", "a,label\n1,99999999\n");

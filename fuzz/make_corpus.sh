@@ -14,7 +14,7 @@ fi
 exe="$build/make_corpus"
 # shellcheck disable=SC2046  # pkg-config's flags are meant to split
 cc -std=c11 -O1 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Iinclude -Ifuzz fuzz/make_corpus.c \
-   "$build/libactlab.a" $(pkg-config --libs jansson openblas) -lsleef -lz -lm -fopenmp -o "$exe"
+   "$build/libactlab.a" $(pkg-config --libs jansson) -ldnnl -lsleef -lz -lm -fopenmp -o "$exe"
 rm -rf fuzz/corpus.new
 OMP_NUM_THREADS=1 "$exe" fuzz/corpus.new
 rm -rf fuzz/corpus

@@ -30,7 +30,7 @@ folder_of_public_header() {
     act.h) echo act ;;
     nn.h | loss.h) echo nn ;;
     optim.h) echo optim ;;
-    data.h) echo data ;;
+    data.h | synth.h) echo data ;;
     probe.h | gradcheck.h) echo probe ;;
     train.h) echo train ;;
     stats.h) echo stats ;;

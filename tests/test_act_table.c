@@ -41,6 +41,8 @@ static void test_rows_complete(void)
         al_act_id found;
         CHECK(al_act_find(info->name, &found, NULL) == AL_OK && found == (al_act_id)i, "%s: not found by name",
               info->name);
+        CHECK(info->formula && info->formula[0] && info->derivative && info->derivative[0],
+              "%s: no formula or derivative text", info->name);
         CHECK(row->eval_f64 != NULL, "%s: no float64 reference", info->name);
         CHECK(row->kernel > AL_KERNEL_NONE && row->kernel < AL_KERNEL_COUNT, "%s: no kernel", info->name);
         CHECK(info->kink_text != NULL, "%s: kink_text must be \"\" when smooth, not NULL", info->name);

@@ -10,36 +10,7 @@
 
 #include "actlab/actlab.h"
 #include "check.h"
-
-static char dir[256];
-static char last_err[8192], last_out[8192];
-
-static int run(const char *args)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", dir, AL_CLI, args);
-    int st = system(cmd);
-    const char *names[2] = {"err.txt", "out.txt"};
-    char *bufs[2] = {last_err, last_out};
-    for (int i = 0; i < 2; i++) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-        FILE *f = fopen(p, "r");
-        size_t n = f ? fread(bufs[i], 1, 8191, f) : 0;
-        bufs[i][n] = '\0';
-        if (f)
-            fclose(f);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int exists(const char *name)
-{
-    char p[512];
-    struct stat st;
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return stat(p, &st) == 0;
-}
+#include "cli_run.h"
 
 /* x.npy [n, 4] float32, y.npy [n] int32: three separable blobs. */
 static void write_blobs(const char *xname, const char *yname, size_t n, int bad_label)
@@ -60,9 +31,9 @@ static void write_blobs(const char *xname, const char *yname, size_t n, int bad_
     if (bad_label)
         ((int32_t *)y.data)[7] = -1;
     char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, xname);
+    snprintf(p, sizeof p, "%s/%s", cli_dir, xname);
     CHECK(al_npy_write(p, &x, &err) == AL_OK, "%s", err.message);
-    snprintf(p, sizeof p, "%s/%s", dir, yname);
+    snprintf(p, sizeof p, "%s/%s", cli_dir, yname);
     CHECK(al_npy_write(p, &y, &err) == AL_OK, "%s", err.message);
     al_array_free(&x);
     al_array_free(&y);
@@ -87,27 +58,20 @@ static void write_images(size_t n)
         }
     }
     char p[512];
-    snprintf(p, sizeof p, "%s/ix.npy", dir);
+    snprintf(p, sizeof p, "%s/ix.npy", cli_dir);
     CHECK(al_npy_write(p, &x, &err) == AL_OK, "%s", err.message);
-    snprintf(p, sizeof p, "%s/iy.npy", dir);
+    snprintf(p, sizeof p, "%s/iy.npy", cli_dir);
     CHECK(al_npy_write(p, &y, &err) == AL_OK, "%s", err.message);
     al_array_free(&x);
     al_array_free(&y);
 }
 
-#define EXPECT_FAIL(args, code, needle)                                                   \
-    do {                                                                                  \
-        int rc_ = run(args);                                                              \
-        CHECK(rc_ == (code), "`actlab %s` exited %d, want %d: %s", args, rc_, code, last_err); \
-        CHECK(strstr(last_err, needle) != NULL, "`actlab %s`: stderr lacks '%s': %s", args, needle, last_err); \
-    } while (0)
-
 #define MODEL "--model 'Linear(4, 8), ReLU(), Linear(8, 3)'"
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/actlab_clitrain_XXXXXX");
-    if (!mkdtemp(dir))
+    snprintf(cli_dir, sizeof cli_dir, "/tmp/actlab_clitrain_XXXXXX");
+    if (!mkdtemp(cli_dir))
         return 1;
     write_blobs("x.npy", "y.npy", 300, 0);
     write_blobs("tx.npy", "ty.npy", 90, 0);
@@ -129,7 +93,7 @@ int main(void)
         al_array p = {0};
         al_error err = {0};
         char path[512];
-        snprintf(path, sizeof path, "%s/p.npy", dir);
+        snprintf(path, sizeof path, "%s/p.npy", cli_dir);
         CHECK(al_npy_read(path, &p, &err) == AL_OK && p.rank == 2 && p.shape[0] == 90 && p.shape[1] == 3,
               "probabilities [90, 3]");
         double s = 0;
@@ -149,8 +113,8 @@ int main(void)
     {
         char *a = NULL, *b = NULL, p1[512], p2[512];
         size_t na = 0, nb = 0;
-        snprintf(p1, sizeof p1, "%s/full.safetensors", dir);
-        snprintf(p2, sizeof p2, "%s/resumed.safetensors", dir);
+        snprintf(p1, sizeof p1, "%s/full.safetensors", cli_dir);
+        snprintf(p2, sizeof p2, "%s/resumed.safetensors", cli_dir);
         al_file_read_all(p1, 1 << 20, &a, &na, NULL);
         al_file_read_all(p2, 1 << 20, &b, &nb, NULL);
         CHECK(a && b && na == nb && memcmp(a, b, na) == 0, "resumed weights are byte-identical");
@@ -166,12 +130,13 @@ int main(void)
     {
         char p[512], *text = NULL;
         size_t n = 0, lines = 0;
-        snprintf(p, sizeof p, "%s/pr.jsonl", dir);
+        snprintf(p, sizeof p, "%s/pr.jsonl", cli_dir);
         al_file_read_all(p, 1 << 22, &text, &n, NULL);
         for (size_t i = 0; text && i < n; i++)
             lines += text[i] == '\n';
-        /* 19 steps per epoch: points 5 10 15 19 | 20 25 30 35 38 -> 9 points x 3 layers */
-        CHECK(lines == 27, "probe log lines: %zu", lines);
+        /* 240 training rows (60 are held out as the test rows): 15 steps
+         * per epoch: points 5 10 15 | 20 25 30 -> 6 points x 3 layers */
+        CHECK(lines == 18, "probe log lines: %zu", lines);
         free(text);
     }
 
@@ -180,20 +145,24 @@ int main(void)
         char cmd[4096];
         snprintf(cmd, sizeof cmd, "cd '%s' && { '%s' train " MODEL " --train x.npy,y.npy --epochs 100000 --batch 16 "
                  "--quiet >int_out.txt 2>int_err.txt & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $? >int_rc.txt; }",
-                 dir, AL_CLI);
+                 cli_dir, AL_CLI);
         CHECK(system(cmd) == 0, "the interrupt script ran");
         char p[512], *text = NULL;
         size_t n = 0;
-        snprintf(p, sizeof p, "%s/int_rc.txt", dir);
+        snprintf(p, sizeof p, "%s/int_rc.txt", cli_dir);
         al_file_read_all(p, 64, &text, &n, NULL);
         CHECK(text && atoi(text) == 130, "interrupted run exits 130: %s", text ? text : "?");
         free(text);
         text = NULL;
-        snprintf(p, sizeof p, "%s/int_err.txt", dir);
+        snprintf(p, sizeof p, "%s/int_err.txt", cli_dir);
         al_file_read_all(p, 1 << 16, &text, &n, NULL);
         CHECK(text && strstr(text, "interrupted after step") &&
                   strstr(text, "--checkpoint-dir actlab-interrupted --resume"),
               "the message says how to resume: %s", text ? text : "?");
+        char program[600];
+        snprintf(program, sizeof program, "to continue, run:\n  %s train --model", AL_CLI);
+        CHECK(text && strstr(text, program), "the resume command starts with the program as invoked: %s",
+              text ? text : "?");
         free(text);
         CHECK(exists("actlab-interrupted/checkpoint.safetensors"), "the checkpoint was saved");
         /* the checkpoint loads and training continues from it (or has nothing left to do) */
@@ -241,7 +210,7 @@ int main(void)
     CHECK(run("train --help") == 0 && strstr(last_out, "--checkpoint-dir"), "train --help");
 
     char cleanup[300];
-    snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", dir);
+    snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", cli_dir);
     CHECK(system(cleanup) == 0, "cleanup");
     return check_summary("test_cli_train");
 }

@@ -1,7 +1,12 @@
 /* actlab compare end to end on a tiny synthetic problem: every job runs and
  * is summarised; a parallel run equals a sequential one bit for bit; a re-run
- * skips finished jobs; a diverging arm is reported failed while the others
- * complete; bad input is refused clearly. */
+ * skips finished jobs, and any change to what determines a result (the
+ * data's content, the split, the model, init, optimiser, every
+ * hyperparameter, seeds, epochs, measurements) recomputes it; a diverging arm
+ * is counted (worst score, never reaching the target) while the others
+ * complete; a comparison where every job fails is an error; the model is
+ * checked against the data first; learning-rate tuning never reads the test
+ * set; bad input is refused clearly. More in test_compare_key.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +128,14 @@ int main(void)
     CHECK(al_compare_run(again, train, test, &err) == AL_OK, "%s", err.message);
     CHECK(before != 0 && mtime(d1, "a000-s000.json") < before, "the job file was not rewritten");
     CHECK(al_compare_summary(again, 1)->acc_mean == other->acc_mean, "and gives the same summary");
+    for (size_t arm = 0; arm < 2; arm++)
+        for (size_t s = 0; s < 3; s++) {
+            const al_job_result *a = al_compare_job(par, arm, s), *b = al_compare_job(again, arm, s);
+            CHECK(memcmp(a->test_acc, b->test_acc, 3 * sizeof(double)) == 0 &&
+                      memcmp(a->train_loss, b->train_loss, 3 * sizeof(double)) == 0 &&
+                      memcmp(a->test_loss, b->test_loss, 3 * sizeof(double)) == 0,
+                  "arm %zu seed %zu: the re-run reads back the first run's results, to the bit", arm, s);
+        }
     al_compare_free(again);
 
     CHECK_SECTION("a failing arm is reported, the others complete");
@@ -146,7 +159,18 @@ int main(void)
     size_t n = fread(text, 1, sizeof text - 1, out);
     text[n] = '\0';
     fclose(out);
-    CHECK(strstr(text, "3 of 3 seeds failed") != NULL, "the table reports the failures: %s", text);
+    CHECK(strstr(text, "3 of 3 seeds diverged") != NULL, "the table reports the divergences: %s", text);
+    for (size_t arm = 0; arm < 4; arm++) {
+        const al_arm *a = al_compare_arm(fail, arm);
+        const al_arm_summary *S = al_compare_summary(fail, arm), *B = al_compare_summary(fail, 0);
+        if (!(a->lr > 1 && strncmp(a->name, "ReLU", 4) == 0))
+            continue;
+        /* diverged seeds count: they score 0 in the paired test and never reach the target */
+        CHECK(S->diverged == 3 && S->ok == 0 && S->ttt.seeds == 3 && S->ttt.reached == 0,
+              "diverged %zu, ttt over %zu seeds, %zu reached", S->diverged, S->ttt.seeds, S->ttt.reached);
+        CHECK_NEAR(S->diff, -B->acc_mean, 1e-12, 0, "the paired difference scores the diverged seeds 0");
+        CHECK(isfinite(S->p) && S->p > 0, "and they are tested: p %g", S->p);
+    }
 
     CHECK_SECTION("bad input");
     al_compare_factors f;

@@ -1,5 +1,6 @@
 /* The data module: IDX files (plain and gzip) written here byte by byte,
- * every refusal with a crafted file, CSV and NPY datasets, the split and
+ * every refusal with a crafted file, NPY datasets (labels and targets), the
+ * splits (tail, random, stratified) and
  * standardisation against values worked out by hand, the batcher's
  * determinism, and Fashion-MNIST itself when the Debian package is there. */
 #include "actlab/data.h"
@@ -39,11 +40,6 @@ static const char *write_file(const char *name, const void *bytes, size_t size)
     }
     fclose(f);
     return path;
-}
-
-static const char *write_text(const char *name, const char *text)
-{
-    return write_file(name, text, strlen(text));
 }
 
 static const char *write_gz(const char *name, const void *bytes, size_t size)
@@ -318,111 +314,6 @@ static void test_idx_bad(void)
           err.message);
 }
 
-static al_dataset *csv_ok(const char *what, const char *text, const char *label, int has_header,
-                          int n_classes)
-{
-    al_csv_options o = al_csv_options_default();
-    o.label_column = label;
-    o.has_header = has_header;
-    o.n_classes = n_classes;
-    al_dataset *ds = NULL;
-    al_error err = {0};
-    al_status st = al_dataset_load_csv(write_text("ok.csv", text), &o, &ds, &err);
-    CHECK(st == AL_OK, "%s: %s", what, err.message);
-    return ds;
-}
-
-static void csv_bad(const char *what, const char *text, const char *label, int has_header,
-                    al_status want_status, const char *want_text)
-{
-    al_csv_options o = al_csv_options_default();
-    o.label_column = label;
-    o.has_header = has_header;
-    o.n_classes = 3;
-    al_dataset *ds = NULL;
-    al_error err = {0};
-    al_status st = al_dataset_load_csv(write_text("bad.csv", text), &o, &ds, &err);
-    CHECK(st == want_status, "%s: status %d (%s), want %d; message: %s", what, (int)st,
-          al_status_name(st), (int)want_status, err.message);
-    CHECK(strstr(err.message, want_text) != NULL, "%s: message lacks \"%s\": %s", what, want_text,
-          err.message);
-    CHECK(ds == NULL, "%s: dataset returned on failure", what);
-    al_dataset_free(ds);
-}
-
-static void test_csv(void)
-{
-    CHECK_SECTION("csv");
-    al_dataset *ds = csv_ok("by name", "a,label,b\n1.5,2,-3\n\n 4e-1 , 0 ,5\n", "label", 1, 0);
-    if (ds) {
-        const float *x = al_dataset_x(ds);
-        CHECK(al_dataset_count(ds) == 2 && al_dataset_features(ds) == 2, "shape");
-        CHECK(al_dataset_feature_rank(ds) == 1 && al_dataset_feature_shape(ds)[0] == 2, "rank");
-        CHECK(x[0] == 1.5f && x[1] == -3.0f && x[2] == 0.4f && x[3] == 5.0f,
-              "values %g %g %g %g", x[0], x[1], x[2], x[3]);
-        CHECK(al_dataset_y(ds)[0] == 2 && al_dataset_y(ds)[1] == 0, "labels");
-        CHECK(al_dataset_classes(ds) == 3, "classes %d", al_dataset_classes(ds));
-        CHECK(strcmp(al_dataset_name(ds), "ok.csv") == 0, "name");
-    }
-    al_dataset_free(ds);
-    ds = csv_ok("by index, CRLF, quotes, BOM",
-                "\xEF\xBB\xBF\"x 1\",\"y\"\r\n\"7\",1\r\n8,0.0\r\n", "1", 1, 5);
-    if (ds) {
-        CHECK(al_dataset_count(ds) == 2 && al_dataset_features(ds) == 1, "shape");
-        CHECK(al_dataset_x(ds)[0] == 7.0f && al_dataset_x(ds)[1] == 8.0f, "values");
-        CHECK(al_dataset_y(ds)[0] == 1 && al_dataset_y(ds)[1] == 0, "labels 1, 0.0");
-        CHECK(al_dataset_classes(ds) == 5, "given n_classes");
-    }
-    al_dataset_free(ds);
-    ds = csv_ok("quoted name", "\"pix\",\"label\"\n1,0\n", "label", 1, 0);
-    al_dataset_free(ds);
-    ds = csv_ok("no header", "\n3,1,2\n4,0,1\n", "0", 0, 0);
-    if (ds) {
-        CHECK(al_dataset_count(ds) == 2 && al_dataset_features(ds) == 2, "shape");
-        CHECK(al_dataset_y(ds)[0] == 3 && al_dataset_y(ds)[1] == 4, "label column 0");
-        CHECK(al_dataset_x(ds)[0] == 1.0f && al_dataset_x(ds)[3] == 1.0f, "features");
-    }
-    al_dataset_free(ds);
-
-    csv_bad("empty", "", "label", 1, AL_ERR_FORMAT, "is empty");
-    csv_bad("blank only", "\n  \n", "label", 1, AL_ERR_FORMAT, "is empty");
-    csv_bad("header only", "a,label\n", "label", 1, AL_ERR_FORMAT, "no data rows");
-    csv_bad("one column", "label\n1\n", "label", 1, AL_ERR_FORMAT, "one column");
-    csv_bad("ragged short", "a,label\n1,2\n3\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:3: ragged row: 1 fields, but the header has 2");
-    csv_bad("ragged long", "a,label\n1,2\n\n3,1,4\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:4: ragged row: 3 fields");
-    csv_bad("not a number", "a,b,label\n1,2,0\n1, abc ,0\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:3:4: cell 'abc' is not a number");
-    csv_bad("number with junk", "a,label\n1.5x,0\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:2:1: cell '1.5x' is not a number");
-    csv_bad("empty cell", "a,b,label\n1,,0\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:2:3: empty cell '' is not a number");
-    csv_bad("nan", "a,label\nnan,0\n", "label", 1, AL_ERR_NUMERIC, "bad.csv:2:1: 'nan'");
-    csv_bad("too big for float", "a,label\n1e39,0\n", "label", 1, AL_ERR_NUMERIC,
-            "not a finite float32");
-    csv_bad("negative label", "a,label\n1,0\n2,-1\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:3:3: label '-1' is not a non-negative integer");
-    csv_bad("fractional label", "a,label\n1,1.5\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:2:3: label '1.5' is not a non-negative integer");
-    csv_bad("text label", "a,label\n1,cat\n", "label", 1, AL_ERR_PARSE, "label 'cat'");
-    csv_bad("label over n_classes", "a,label\n1,3\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:2:3: label 3 is not below n_classes 3");
-    csv_bad("unknown name", "a,label\n1,0\n", "lable", 1, AL_ERR_INVALID,
-            "no column named 'lable' in the header of");
-    csv_bad("unknown name suggestion", "a,label\n1,0\n", "lable", 1, AL_ERR_INVALID,
-            "did you mean 'label'");
-    csv_bad("index out of range", "a,label\n1,0\n", "2", 1, AL_ERR_INVALID,
-            "label column 2 is out of range");
-    csv_bad("name without header", "1,0\n", "label", 0, AL_ERR_INVALID, "must be a 0-based index");
-    csv_bad("unterminated quote", "a,label\n\"1,0\n", "label", 1, AL_ERR_PARSE,
-            "bad.csv:2:1: unterminated quote");
-    al_dataset *none = NULL;
-    al_error err = {0};
-    CHECK(al_dataset_load_csv(tmp_path("missing.csv"), NULL, &none, &err) == AL_ERR_IO &&
-              strstr(err.message, "missing.csv"), "missing file: %s", err.message);
-}
-
 static const char *npy_file(const char *name, al_dtype dtype, int rank, const size_t *shape,
                             const void *values)
 {
@@ -494,11 +385,30 @@ static void test_npy_pair(void)
     st = al_dataset_load_npy(x, y4_path, 0, &ds, &err);
     CHECK(st == AL_ERR_SHAPE && strstr(err.message, "has 4 examples") &&
               strstr(err.message, "has 2 labels"), "count mismatch: %s", err.message);
-    const float yf[4] = {0, 1, 0, 1};
+    /* float y: regression targets, [N] or [N, T]; no class labels */
+    const float yf[4] = {0.5f, -1, 2.25f, 1e3f};
     st = al_dataset_load_npy(x, npy_file("yf.npy", AL_DTYPE_F32, 1, (const size_t[]){4}, yf), 0,
                              &ds, &err);
-    CHECK(st == AL_ERR_FORMAT && strstr(err.message, "labels must be integers"),
-          "float y: %s", err.message);
+    CHECK(st == AL_OK, "float y: %s", err.message);
+    if (ds) {
+        CHECK(!al_dataset_has_labels(ds) && al_dataset_classes(ds) == 0, "targets are not labels");
+        CHECK(al_dataset_target_width(ds) == 1 && memcmp(al_dataset_targets(ds), yf, sizeof yf) == 0,
+              "targets copied exactly");
+    }
+    al_dataset_free(ds);
+    const double yd2[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    st = al_dataset_load_npy(x, npy_file("yd2.npy", AL_DTYPE_F64, 2, (const size_t[]){4, 2}, yd2), 0,
+                             &ds, &err);
+    CHECK(st == AL_OK && al_dataset_target_width(ds) == 2 && al_dataset_targets(ds)[5] == 6.0f,
+          "float64 [N, 2] targets: %s", err.message);
+    al_dataset_free(ds);
+    const float ynan[4] = {0, NAN, 0, 0};
+    ds = NULL;
+    st = al_dataset_load_npy(x, npy_file("ynan.npy", AL_DTYPE_F32, 1, (const size_t[]){4}, ynan), 0,
+                             &ds, &err);
+    CHECK(st == AL_ERR_NUMERIC && strstr(err.message, "row 1") && ds == NULL, "nan target: %s",
+          err.message);
+
     st = al_dataset_load_npy(x, npy_file("y2.npy", AL_DTYPE_I64, 2, (const size_t[]){4, 1}, y8), 0,
                              &ds, &err);
     CHECK(st == AL_ERR_SHAPE && strstr(err.message, "labels must have 1 dimension"),
@@ -611,6 +521,96 @@ static void test_split(void)
               strstr(err.message, "needs 1 to 9"), "k = 0: %s", err.message);
     CHECK(al_dataset_split(ds, 10, AL_SPLIT_RANDOM, 0, &train, &val, &err) == AL_ERR_INVALID &&
               train == NULL && val == NULL, "k = count: %s", err.message);
+    al_dataset_free(ds);
+}
+
+/* Stratified splits: each class's share worked out by hand (largest
+ * remainders), every row in exactly one part, file order kept, and the
+ * class names and targets carried to both parts. */
+static void test_stratified(void)
+{
+    CHECK_SECTION("stratified split");
+    /* 20 rows: class 0 has 10, class 1 has 6, class 2 has 4; a 25 % hold-out
+     * of 5 rows gives shares 2.5, 1.5, 1.0: floors 2, 1, 1 (4), and the one
+     * left over goes to the largest remainder, class 0 (0.5 ties 0.5: the
+     * lower class wins) -> 3, 1, 1 */
+    al_dataset *ds = NULL, *train = NULL, *val = NULL;
+    al_error err = {0};
+    const size_t shape[1] = {1};
+    if (al_dataset_create("strat", 20, 1, shape, &ds, &err) != AL_OK)
+        abort();
+    float t[20];
+    for (int i = 0; i < 20; i++) {
+        al_dataset_x_mut(ds)[i] = (float)i;
+        al_dataset_y_mut(ds)[i] = i < 10 ? 0 : i < 16 ? 1 : 2;
+        t[i] = 0.5f * (float)i;
+    }
+    const char *names[3] = {"a", "b", "c"};
+    CHECK(al_dataset_check_labels(ds, 0, &err) == AL_OK && al_dataset_set_targets(ds, t, 1, &err) == AL_OK &&
+              al_dataset_set_class_names(ds, names, 3, &err) == AL_OK, "%s", err.message);
+    CHECK(al_split_count(20, 0.25) == 5 && al_split_count(10, 0.01) == 1 && al_split_count(10, 0.99) == 9 &&
+              al_split_count(1, 0.5) == 0 && al_split_count(150, 0.2) == 30, "al_split_count rounds and clamps");
+    al_split_mode mode;
+    CHECK(al_split_mode_parse("stratified", &mode, &err) == AL_OK && mode == AL_SPLIT_STRATIFIED &&
+              al_split_mode_parse("tail", &mode, &err) == AL_OK && mode == AL_SPLIT_LAST &&
+              strcmp(al_split_mode_name(AL_SPLIT_RANDOM), "random") == 0, "mode names");
+    CHECK(al_split_mode_parse("strat", &mode, &err) == AL_ERR_INVALID && strstr(err.message, "stratified"),
+          "unknown mode: %s", err.message);
+    int first[5] = {0};
+    for (uint64_t seed = 7; seed < 9; seed++) {
+        al_status st = al_dataset_split(ds, 5, AL_SPLIT_STRATIFIED, seed, &train, &val, &err);
+        CHECK(st == AL_OK, "stratified: %s", err.message);
+        if (st != AL_OK)
+            return;
+        int per[3] = {0}, seen[20] = {0};
+        float prev = -1;
+        for (size_t i = 0; i < al_dataset_count(val); i++) {
+            float v = al_dataset_x(val)[i];
+            per[al_dataset_y(val)[i]]++;
+            seen[(int)v]++;
+            CHECK(v > prev, "validation keeps file order");
+            CHECK(al_dataset_targets(val)[i] == 0.5f * v, "the target follows its row");
+            prev = v;
+            if (seed == 7)
+                first[i] = (int)v;
+        }
+        for (size_t i = 0; i < al_dataset_count(train); i++)
+            seen[(int)al_dataset_x(train)[i]]++;
+        CHECK(per[0] == 3 && per[1] == 1 && per[2] == 1, "shares 3 1 1: %d %d %d", per[0], per[1], per[2]);
+        int once = 1;
+        for (int i = 0; i < 20; i++)
+            once &= seen[i] == 1;
+        CHECK(once, "every row in exactly one part");
+        CHECK(al_dataset_classes(train) == 3 && al_dataset_has_labels(val) && al_dataset_classes_present(val) == 3,
+              "classes kept");
+        CHECK(al_dataset_class_name(val, 2) && strcmp(al_dataset_class_name(val, 2), "c") == 0 &&
+                  al_dataset_class_name_count(train) == 3, "class names carried");
+        if (seed == 8) {
+            int differs = 0;
+            for (size_t i = 0; i < 5; i++)
+                differs |= first[i] != (int)al_dataset_x(val)[i];
+            CHECK(differs, "another seed, other rows");
+        }
+        al_dataset_free(train);
+        al_dataset_free(val);
+    }
+    /* a tail split of this class-sorted set holds one class */
+    CHECK(al_dataset_split(ds, 4, AL_SPLIT_LAST, 0, &train, &val, &err) == AL_OK &&
+              al_dataset_classes_present(val) == 1 && al_dataset_classes_present(ds) == 3, "tail: one class");
+    al_dataset_free(train);
+    al_dataset_free(val);
+    /* without labels a stratified split is refused, a random one works */
+    al_dataset *reg = NULL;
+    if (al_dataset_create("reg", 6, 1, shape, &reg, &err) != AL_OK)
+        abort();
+    CHECK(al_dataset_set_targets(reg, t, 1, &err) == AL_OK, "%s", err.message);
+    CHECK(al_dataset_split(reg, 2, AL_SPLIT_STRATIFIED, 0, &train, &val, &err) == AL_ERR_INVALID &&
+              strstr(err.message, "needs class labels"), "stratified without labels: %s", err.message);
+    CHECK(al_dataset_split(reg, 2, AL_SPLIT_RANDOM, 0, &train, &val, &err) == AL_OK &&
+              al_dataset_target_width(val) == 1 && !al_dataset_has_labels(val), "random keeps targets");
+    al_dataset_free(train);
+    al_dataset_free(val);
+    al_dataset_free(reg);
     al_dataset_free(ds);
 }
 
@@ -790,6 +790,8 @@ static void test_fashion_mnist(void)
         size_t count = al_dataset_count(ds);
         CHECK(count == (part ? 10000u : 60000u), "count %zu", count);
         CHECK(al_dataset_features(ds) == 784 && al_dataset_classes(ds) == 10, "784 x 10");
+        CHECK(al_dataset_class_name(ds, 9) && strcmp(al_dataset_class_name(ds, 9), "Ankle boot") == 0,
+              "class names");
         const size_t *fs = al_dataset_feature_shape(ds);
         CHECK(al_dataset_feature_rank(ds) == 3 && fs[0] == 1 && fs[1] == 28 && fs[2] == 28,
               "[1, 28, 28]");
@@ -823,6 +825,81 @@ static void test_fashion_mnist(void)
     }
 }
 
+/* A u8 source stays bytes: rows read as floats, gathered batches, the lazy
+ * float matrix, splits and standardisation all give what converting the
+ * whole matrix up front gave, b / 255 rounded once, for every byte value. */
+static void test_bytes(void)
+{
+    CHECK_SECTION("byte features");
+    enum { ROWS = 300, F = 256 };
+    unsigned char *xu = malloc(ROWS * F);
+    int32_t yv[ROWS];
+    CHECK(xu != NULL, "allocation");
+    if (!xu)
+        return;
+    for (size_t i = 0; i < ROWS * F; i++)
+        xu[i] = (unsigned char)((i * 37 + i / F) & 255);
+    for (int i = 0; i < ROWS; i++)
+        yv[i] = i % 3;
+    const char *xp = npy_file("xb.npy", AL_DTYPE_U8, 2, (const size_t[]){ROWS, F}, xu);
+    const char *yp = npy_file("yb.npy", AL_DTYPE_I32, 1, (const size_t[]){ROWS}, yv);
+    al_dataset *ds = NULL;
+    al_error err = {0};
+    CHECK(al_dataset_load_npy(xp, yp, 0, &ds, &err) == AL_OK, "%s", err.message);
+    if (!ds) {
+        free(xu);
+        return;
+    }
+    CHECK(al_dataset_bytes(ds) != NULL && memcmp(al_dataset_bytes(ds), xu, ROWS * F) == 0,
+          "the bytes are kept as they were");
+    float *rows = malloc(ROWS * F * sizeof *rows), *batch = malloc(ROWS * F * sizeof *batch);
+    size_t *idx = malloc(ROWS * sizeof *idx);
+    CHECK(rows && batch && idx, "allocation");
+    if (rows && batch && idx) {
+        al_dataset_rows(ds, 0, ROWS, rows);
+        size_t bad = 0;
+        for (size_t i = 0; i < ROWS * F; i++)
+            bad += rows[i] != (float)(xu[i] / 255.0);
+        CHECK(bad == 0, "%zu of %d converted values are not b/255 rounded once", bad, ROWS * F);
+        for (size_t i = 0; i < ROWS; i++)
+            idx[i] = (i * 7) % ROWS;
+        al_dataset_gather(ds, idx, ROWS, batch);
+        bad = 0;
+        for (size_t i = 0; i < ROWS; i++)
+            bad += memcmp(batch + i * F, rows + idx[i] * F, F * sizeof *rows) != 0;
+        CHECK(bad == 0, "gathered rows differ from the rows read in order (%zu)", bad);
+        const float *x = al_dataset_x(ds);
+        CHECK(x && memcmp(x, rows, ROWS * F * sizeof *rows) == 0, "al_dataset_x's floats");
+        CHECK(al_dataset_x(ds) == x, "al_dataset_x converts once");
+        al_dataset *train = NULL, *val = NULL;
+        CHECK(al_dataset_split(ds, 100, AL_SPLIT_LAST, 0, &train, &val, &err) == AL_OK, "%s", err.message);
+        if (train && val) {
+            CHECK(al_dataset_bytes(train) && al_dataset_bytes(val), "split parts stay bytes");
+            al_dataset_rows(val, 0, 100, batch);
+            CHECK(memcmp(batch, rows + 200 * F, 100 * F * sizeof *rows) == 0, "validation rows");
+            al_feature_stats stats;
+            CHECK(al_feature_stats_compute(train, AL_STANDARDIZE_GLOBAL, &stats, &err) == AL_OK, "%s",
+                  err.message);
+            double sum = 0;
+            for (size_t i = 0; i < 200 * F; i++)
+                sum += rows[i];
+            CHECK_NEAR(stats.mean[0], sum / (200.0 * F), 1e-6, 1e-6, "mean of the byte features");
+            CHECK(al_dataset_standardize(train, &stats, &err) == AL_OK, "%s", err.message);
+            CHECK(al_dataset_bytes(train) == NULL && al_dataset_x(train) != NULL, "standardised: floats");
+            CHECK_NEAR(al_dataset_x(train)[5], (rows[5] - stats.mean[0]) / stats.std[0], 1e-6, 1e-6,
+                       "standardised value");
+            al_feature_stats_free(&stats);
+        }
+        al_dataset_free(train);
+        al_dataset_free(val);
+    }
+    free(rows);
+    free(batch);
+    free(idx);
+    free(xu);
+    al_dataset_free(ds);
+}
+
 /* Removes the files the test wrote, then the folder. */
 static void cleanup(void)
 {
@@ -841,11 +918,12 @@ int main(void)
     }
     test_idx_good();
     test_idx_bad();
-    test_csv();
     test_npy_pair();
     test_split();
+    test_stratified();
     test_standardize();
     test_batcher();
+    test_bytes();
     test_fashion_mnist();
     cleanup();
     return check_summary("test_data");

@@ -128,6 +128,17 @@ static void test_layout(void)
     if (line_of(&rec, line, sizeof line))
         CHECK(strcmp(line, "{\"z\": 1, \"a\": 2, \"m\": {\"k\": \"v\", \"list\": [3, {\"t\": true}]}, \"x\": 0.5}") == 0,
               "[%s]", line);
+    /* a record whose top level is an array */
+    al_json_begin_array(&rec);
+    al_json_add_int(&rec, NULL, NULL, 1);
+    json_t *obj = al_json_add_object(&rec, NULL, NULL);
+    al_json_add_string(&rec, obj, "k", "v");
+    if (line_of(&rec, line, sizeof line))
+        CHECK(strcmp(line, "[1, {\"k\": \"v\"}]") == 0, "[%s]", line);
+    al_json_begin_array(&rec);
+    al_json_add_int(&rec, NULL, "key", 1); /* a key into an array: refused */
+    CHECK(rec.failed, "a key at an array's top level is refused");
+    al_json_discard(&rec);
     /* two records into one buffer: two lines (how the probe writes a point) */
     al_buf out = {0};
     for (int i = 0; i < 2; i++) {
@@ -137,6 +148,55 @@ static void test_layout(void)
     }
     CHECK(out.data && strcmp(out.data, "{\"i\": 0}\n{\"i\": 1}\n") == 0, "[%s]", out.data ? out.data : "");
     al_buf_free(&out);
+}
+
+/* A compact record: each real as the C library's "%.*g" gives it at that
+ * many digits (read back by strtod), no spaces, still one line; a record
+ * after it is full precision again. */
+static void test_compact(void)
+{
+    CHECK_SECTION("compact records: fewer digits, no spaces");
+    const double reals[] = {0.1, 1.0 / 3, 123456789.0, 1e-7, -2.5, 2.0, (double)0.1f, 6.02214076e23};
+    const size_t n = sizeof reals / sizeof reals[0];
+    const int digits[] = {6, 9, 1, 40};
+    for (size_t t = 0; t < sizeof digits / sizeof digits[0]; t++) {
+        int want_digits = digits[t] > 17 ? 17 : digits[t];
+        al_json rec;
+        al_json_begin(&rec);
+        al_json_set_compact(&rec, digits[t]);
+        json_t *arr = al_json_add_array(&rec, NULL, "r");
+        for (size_t i = 0; i < n; i++)
+            al_json_add_real(&rec, arr, NULL, reals[i]);
+        al_json_add_real(&rec, arr, NULL, NAN);
+        al_json_add_string(&rec, NULL, "s", "a, b: c");
+        al_json_add_int(&rec, NULL, "i", 3);
+        char line[1024];
+        if (!line_of(&rec, line, sizeof line))
+            return;
+        CHECK(strncmp(line, "{\"r\":[", 6) == 0 && strstr(line, "null],\"s\":\"a, b: c\",\"i\":3}") != NULL,
+              "%d digits: no spaces outside strings: %s", digits[t], line);
+        const char *p = line + 5;
+        for (size_t i = 0; i < n; i++) {
+            char *end;
+            double v = strtod(p + 1, &end);
+            char ref[64];
+            snprintf(ref, sizeof ref, "%.*g", want_digits, reals[i]);
+            CHECK(end > p + 1 && v == strtod(ref, NULL), "%d digits: real %zu is %.*s, want %s", digits[t], i,
+                  (int)(end - p - 1), p + 1, ref);
+            CHECK((size_t)(end - p - 1) <= strlen(ref) + 2, "%d digits: real %zu as short as %s: %.*s", digits[t],
+                  i, ref, (int)(end - p - 1), p + 1);
+            p = end;
+        }
+        json_t *j = json_loads(line, 0, NULL);
+        CHECK(j && json_array_size(json_object_get(j, "r")) == n + 1, "%d digits: parses: %s", digits[t], line);
+        json_decref(j);
+    }
+    al_json rec;
+    al_json_begin(&rec);
+    al_json_add_real(&rec, NULL, "x", 0.1);
+    char line[128];
+    if (line_of(&rec, line, sizeof line))
+        CHECK(strcmp(line, "{\"x\": 0.10000000000000001}") == 0, "begin restores full precision: %s", line);
 }
 
 static void test_failures(void)
@@ -232,6 +292,7 @@ int main(void)
     test_strings();
     test_numbers();
     test_layout();
+    test_compact();
     test_failures();
     test_append_whole();
     return check_summary("test_jsonl");

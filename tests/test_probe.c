@@ -1,7 +1,8 @@
 /* Probes on small hand-built nets with known weights: every value checked
  * against a computation done by hand (in the comments); units dead by
  * construction are reported dead and a Leaky ReLU net built the same way
- * reports none; a tanh net with large weights saturates; kink hits are
+ * reports none, and the per-unit dead mask names the dead unit; a cap on
+ * the records kept holds; a tanh net with large weights saturates; kink hits are
  * counted exactly; the JSON Lines log parses; probing does not change
  * training by a single bit; bad options are refused clearly. */
 #include <jansson.h>
@@ -91,15 +92,26 @@ static al_net *hand_net(const char *act)
     return net;
 }
 
+/* hand_net(act) and a probe on it every `every` steps, keeping max_records
+ * (0: all), logging to log (NULL: none). */
+static al_net *probed_hand_net(const char *act, long every, size_t max_records, const char *log, al_probe **p)
+{
+    al_net *net = hand_net(act);
+    al_probe_options o = al_probe_options_default();
+    o.every = every;
+    o.max_records = max_records;
+    o.log_path = log;
+    al_error err = {0};
+    *p = NULL;
+    CHECK(net && al_probe_create(net, &o, p, &err) == AL_OK, "%s", err.message);
+    return net;
+}
+
 static void test_relu_by_hand(void)
 {
     CHECK_SECTION("ReLU net by hand");
-    al_net *net = hand_net("ReLU()");
-    al_probe *p = NULL;
-    al_error err = {0};
-    al_probe_options o = al_probe_options_default();
-    o.every = 1;
-    CHECK(al_probe_create(net, &o, &p, &err) == AL_OK, "%s", err.message);
+    al_probe *p;
+    al_net *net = probed_hand_net("ReLU()", 1, 0, NULL, &p);
     step_once(net, p, X, 4, DY, 1, 0, 1.1f);
     const al_probe_record *lin = find(p, 1, 0), *act = find(p, 1, 1), *out = find(p, 1, 2);
     /* ReLU outputs: unit 0: 0 0 0 0; unit 1: 0 2 0 3; unit 2: 0 1 0 0 -> 9 zeros of 12 */
@@ -173,6 +185,98 @@ static void test_leaky_has_no_dead(void)
           "only the two kink hits give exact zeros: %g", act->sparsity);
     al_probe_free(p);
     al_net_free(net);
+}
+
+static void check_mask(const al_probe *p, const uint8_t *want, size_t want_rows, const char *what)
+{
+    uint8_t dead[3] = {9, 9, 9};
+    size_t rows = 99;
+    al_error err = {0};
+    CHECK(al_probe_dead_mask(p, 1, dead, 3, &rows, &err) == AL_OK, "%s: %s", what, err.message);
+    CHECK(memcmp(dead, want, 3) == 0 && rows == want_rows, "%s: mask %d%d%d over %zu rows, want %d%d%d over %zu",
+          what, dead[0], dead[1], dead[2], rows, want[0], want[1], want[2], want_rows);
+}
+
+/* The hand net's pre-activations per row (see above): row 0 gives (-1, 0,
+ * -1), all with ReLU' = 0; rows 1-3 give units 1 and 2 a positive one;
+ * unit 0 is -1 on every row. */
+static void test_dead_mask(void)
+{
+    CHECK_SECTION("per-unit dead mask");
+    al_probe *p;
+    al_net *net = probed_hand_net("ReLU()", 1000, 0, NULL, &p);
+    al_error err = {0};
+    check_mask(p, (const uint8_t[]){0, 0, 0}, 0, "before any sample");
+    step_once(net, p, X, 1, DY, 1, 0, 1.0f);
+    check_mask(p, (const uint8_t[]){1, 1, 1}, 1, "row 0: no unit has f' > 0 yet");
+    step_once(net, p, X + 2, 3, DY, 2, 0, 1.0f);
+    check_mask(p, (const uint8_t[]){1, 0, 0}, 4, "rows 0-3: unit 0 is dead by construction");
+    step_once(net, p, X + 4, 1, DY, 3, 1, 1.0f);
+    const al_probe_record *end = al_probe_last_epoch(p, 1);
+    CHECK(end && fabs(end->dead - 1.0 / 3) < 1e-12, "the epoch-end record counts the same unit");
+    check_mask(p, (const uint8_t[]){0, 0, 0}, 0, "right after the epoch end");
+    step_once(net, p, X + 4, 1, DY, 4, 0, 1.0f);
+    check_mask(p, (const uint8_t[]){1, 1, 1}, 1, "the next epoch starts afresh (row 2: all negative)");
+    uint8_t dead[3];
+    CHECK(al_probe_dead_mask(p, 0, dead, 3, NULL, &err) == AL_ERR_INVALID, "a Linear layer has no mask");
+    CHECK(strstr(err.message, "not an activation") != NULL, "says why: %s", err.message);
+    CHECK(al_probe_dead_mask(p, 3, dead, 3, NULL, &err) == AL_ERR_INVALID, "no layer 3");
+    CHECK(al_probe_dead_mask(p, -1, dead, 3, NULL, &err) == AL_ERR_INVALID, "no layer -1");
+    CHECK(al_probe_dead_mask(p, 1, dead, 2, NULL, &err) == AL_ERR_INVALID && strstr(err.message, "3 units"),
+          "a wrong width is refused: %s", err.message);
+    al_probe_free(p);
+    al_net_free(net);
+
+    net = probed_hand_net("LeakyReLU()", 1000, 0, NULL, &p);
+    step_once(net, p, X, 4, DY, 1, 0, 1.0f);
+    check_mask(p, (const uint8_t[]){0, 0, 0}, 4, "Leaky ReLU: no unit is dead");
+    al_probe_free(p);
+    al_net_free(net);
+}
+
+/* max_records: after each step exactly the latest records are kept, in
+ * order; the epoch-end record survives being dropped; the log has them all. */
+static void test_max_records(const char *dir)
+{
+    CHECK_SECTION("a cap on the records kept");
+    const size_t caps[] = {7, 1, 3};
+    const long steps = 25;
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        char log[512];
+        snprintf(log, sizeof log, "%s/capped.jsonl", dir);
+        al_probe *p;
+        al_net *net = probed_hand_net("ReLU()", 1, caps[c], log, &p);
+        int order_ok = 1, epoch_ok = 1;
+        for (long s = 1; s <= steps; s++) {
+            step_once(net, p, X, 4, DY, s, s % 10 == 0, 1.0f);
+            size_t n, made = (size_t)s * 3;
+            const al_probe_record *r = al_probe_records(p, &n);
+            order_ok &= n == (made < caps[c] ? made : caps[c]);
+            for (size_t i = 0; i < n; i++) {
+                size_t g = made - n + i; /* its place among every record made */
+                order_ok &= r[i].step == (long)(g / 3) + 1 && r[i].layer == (int)(g % 3);
+            }
+            const al_probe_record *end = al_probe_last_epoch(p, 1);
+            epoch_ok &= s < 10 ? end == NULL : end && end->step == s / 10 * 10 && end->epoch_end && end->layer == 1;
+        }
+        CHECK(order_ok, "cap %zu: the latest min(records, %zu) are kept, oldest first", caps[c], caps[c]);
+        CHECK(epoch_ok, "cap %zu: the latest epoch-end record is kept apart", caps[c]);
+        al_probe_free(p);
+        al_net_free(net);
+        FILE *f = fopen(log, "r");
+        char line[8192];
+        long lines = 0;
+        int in_order = 1;
+        while (f && fgets(line, sizeof line, f)) {
+            json_t *j = json_loads(line, 0, NULL);
+            in_order &= j && json_integer_value(json_object_get(j, "step")) == lines / 3 + 1;
+            json_decref(j);
+            lines++;
+        }
+        if (f)
+            fclose(f);
+        CHECK(lines == steps * 3 && in_order, "cap %zu: the log still has every record: %ld lines", caps[c], lines);
+    }
 }
 
 static void test_tanh_saturates(void)
@@ -353,6 +457,8 @@ int main(void)
     }
     test_relu_by_hand();
     test_leaky_has_no_dead();
+    test_dead_mask();
+    test_max_records(dir);
     test_tanh_saturates();
     test_prelu_slopes();
     test_train_with_probes(dir);

@@ -103,6 +103,12 @@ static void test_channels_by_hand(const char *dir)
         CHECK_NEAR(ch[0].in_mean, -1, 0, 1e-12, "channel 0 pre-activation mean");
         CHECK_NEAR(ch[2].in_mean, -0.5 / 8, 1e-12, 1e-9, "channel 2 pre-activation mean");
     }
+    uint8_t dead[3] = {9, 9, 9};
+    size_t seen = 0;
+    CHECK(al_probe_dead_mask(p, 1, dead, 3, &seen, &err) == AL_OK, "%s", err.message);
+    CHECK(dead[0] == 1 && dead[1] == 0 && dead[2] == 0 && seen == 2, "the dead mask has a flag per channel: %d %d %d "
+          "after %zu samples", dead[0], dead[1], dead[2], seen);
+    CHECK(al_probe_dead_mask(p, 1, dead, 12, NULL, &err) == AL_ERR_INVALID, "the mask of a conv layer is per channel");
     /* step 2 closes the epoch with only negative inputs: channels 1 and 2
      * have f' = 0 everywhere on it, but not over the epoch */
     const float x2[4] = {-1, -2, -3, -4};
@@ -176,6 +182,94 @@ static void test_probe_before_fit(void)
     al_net_free(net);
 }
 
+/* The same training probed twice, once keeping every record and once the
+ * latest few: the kept records and their per-channel values are the last
+ * ones of the full list, however often the kept ones moved; the epoch-end
+ * record keeps its channels after it is dropped. */
+static void run_probed(size_t max_records, al_probe **out, al_net **net_out)
+{
+    al_net *net = NULL;
+    al_error err = {0};
+    al_net_options no = al_net_options_default();
+    al_shape in = {3, {1, 4, 4, 0}};
+    no.input = in;
+    no.seed = 3;
+    CHECK(al_net_create("Conv2d(1, 3, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(12, 2)", &no, &net,
+                        &err) == AL_OK, "%s", err.message);
+    al_probe_options po = al_probe_options_default();
+    po.every = 1;
+    po.max_records = max_records;
+    al_probe *p = NULL;
+    CHECK(net && al_probe_create(net, &po, &p, &err) == AL_OK, "%s", err.message);
+    size_t shape[3] = {1, 4, 4};
+    al_dataset *ds = NULL;
+    CHECK(al_dataset_create("tiny", 40, 3, shape, &ds, &err) == AL_OK, "%s", err.message);
+    for (size_t i = 0; ds && i < 40; i++) {
+        al_dataset_y_mut(ds)[i] = (int32_t)(i % 2);
+        for (size_t k = 0; k < 16; k++)
+            al_dataset_x_mut(ds)[i * 16 + k] = (float)((i % 2 ? 1.0 : -0.5) * (double)((k * 7 + i) % 16) / 16);
+    }
+    al_train_options o = al_train_options_default();
+    o.batch = 4;
+    o.epochs = 3;
+    o.probe = p;
+    CHECK(ds && al_dataset_check_labels(ds, 0, &err) == AL_OK, "%s", err.message);
+    CHECK(p && ds && al_train(net, ds, NULL, &o, NULL, NULL, NULL, &err) == AL_OK, "%s", err.message);
+    al_dataset_free(ds);
+    *out = p;
+    *net_out = net;
+}
+
+static void test_max_records(void)
+{
+    CHECK_SECTION("per-channel values of the latest records (max_records)");
+    al_probe *all = NULL;
+    al_net *net_all = NULL;
+    run_probed(0, &all, &net_all);
+    size_t n_all = 0, compared = 0;
+    const al_probe_record *ra = all ? al_probe_records(all, &n_all) : NULL;
+    CHECK(n_all == 30 * 5, "%zu records in all", n_all);
+    /* caps that are not multiples of the 5 records of a point: the kept
+     * ones move at every phase of a point */
+    for (size_t max = 6; max <= 13; max++) {
+        al_probe *few = NULL;
+        al_net *net_few = NULL;
+        run_probed(max, &few, &net_few);
+        size_t n_few = 0;
+        const al_probe_record *rf = few ? al_probe_records(few, &n_few) : NULL;
+        CHECK(n_few == max, "%zu records kept of at most %zu", n_few, max);
+        for (size_t i = 0; ra && rf && n_few == max && n_all >= max && i < n_few; i++) {
+            const al_probe_record *a = &ra[n_all - n_few + i], *f = &rf[i];
+            CHECK(a->step == f->step && a->layer == f->layer && a->has_channels == f->has_channels,
+                  "kept record %zu is the full list's record %zu", i, n_all - n_few + i);
+            const al_probe_channel *ca = al_probe_channels(all, a), *cf = al_probe_channels(few, f);
+            CHECK((ca == NULL) == (cf == NULL), "record %zu: per-channel values in one list only", i);
+            for (size_t c = 0; ca && cf && c < a->channels; c++, compared++)
+                CHECK(ca[c].max_abs_deriv == cf[c].max_abs_deriv && ca[c].sparsity == cf[c].sparsity &&
+                          ca[c].out_mean == cf[c].out_mean && ca[c].kink_hits == cf[c].kink_hits,
+                      "max_records %zu, record %zu, channel %zu: the kept values differ from the full list's", max,
+                      i, c);
+        }
+        al_probe_free(few);
+        al_net_free(net_few);
+    }
+    CHECK(compared > 0, "some kept record has per-channel values");
+    /* two kept records: the ReLU's (layer 1) of the last point is gone */
+    al_probe *two = NULL;
+    al_net *net_two = NULL;
+    run_probed(2, &two, &net_two);
+    size_t n_two = 0;
+    const al_probe_record *rt = two ? al_probe_records(two, &n_two) : NULL;
+    CHECK(rt && n_two == 2 && rt[0].layer == 3 && rt[1].layer == 4, "the last two records are layers 3 and 4");
+    const al_probe_record *ea = all ? al_probe_last_epoch(all, 1) : NULL, *et = two ? al_probe_last_epoch(two, 1) : NULL;
+    const al_probe_channel *ca = ea ? al_probe_channels(all, ea) : NULL, *ct = et ? al_probe_channels(two, et) : NULL;
+    CHECK(ca && ct && memcmp(ca, ct, 3 * sizeof *ca) == 0, "the last epoch end's channels survive being dropped");
+    al_probe_free(all);
+    al_probe_free(two);
+    al_net_free(net_all);
+    al_net_free(net_two);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/actlab_probe_conv_XXXXXX";
@@ -185,6 +279,7 @@ int main(void)
     }
     test_channels_by_hand(dir);
     test_probe_before_fit();
+    test_max_records();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -1,6 +1,9 @@
-/* actlab study: the verdict functions on fixed synthetic numbers (a
- * significant and a non-significant case each, and the cases seeds cannot
- * decide), the catalogue, and the CLI's list and bad input. No training. */
+/* actlab study: the verdict functions on fixed synthetic results (each
+ * wording: differs, no effect that matters, inconclusive at this budget with
+ * what could be detected, nothing detectable, identical; Supported, Not
+ * supported, mixed, Inconclusive), the seeds a family needs, the closed-form
+ * Gaussian moments the studies rely on, the catalogue, and the CLI's list and
+ * bad input. No training. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,130 +16,183 @@
 #include "actlab/study.h"
 #include "check.h"
 
-static al_arm_summary arm(double acc, double diff, double lo, double hi, double p_holm)
+/* A comparison as al_stats_family would give it, filled by hand. */
+static al_stats_comparison cmp(double mean, double sd, double adj_lo, double adj_hi, double p_holm, double mde)
 {
-    al_arm_summary s;
-    memset(&s, 0, sizeof s);
-    s.ok = 5;
-    s.acc_mean = acc;
-    s.acc_lo = acc - 0.004;
-    s.acc_hi = acc + 0.004;
-    s.diff = diff;
-    s.diff_lo = lo;
-    s.diff_hi = hi;
-    s.p = p_holm;
-    s.p_holm = p_holm;
-    s.ttt.seeds = 5;
-    s.ttt.reached = 5;
-    s.ttt.median_known = 1;
-    s.ttt.median_epochs = 3;
-    return s;
+    al_stats_comparison c;
+    memset(&c, 0, sizeof c);
+    c.n = 10;
+    c.mean = mean;
+    c.sd = sd;
+    c.t_lo = mean - 0.002;
+    c.t_hi = mean + 0.002;
+    c.p = p_holm / 4;
+    c.p_holm = p_holm;
+    c.divisor = 4;
+    c.adj_lo = adj_lo;
+    c.adj_hi = adj_hi;
+    c.min_p = 2.0 / 1024;
+    c.mde = mde;
+    c.significant = p_holm < 0.05;
+    return c;
 }
 
-static void test_verdict_arms(void)
+static void test_findings(void)
 {
-    CHECK_SECTION("verdict of a comparison");
-    const char *names[3] = {"ReLU()", "ELU()", "GELU()"};
+    CHECK_SECTION("one comparison in words");
     char out[2048];
-    /* significant: ELU higher by 1.20 points, p 0.016 after Holm */
-    al_arm_summary s[3] = {arm(0.8500, NAN, NAN, NAN, NAN), arm(0.8620, 0.0120, 0.0060, 0.0180, 0.016),
-                           arm(0.8510, 0.0010, -0.0040, 0.0060, 0.69)};
-    s[0].ttt.median_epochs = 4;
-    al_verdict v = al_study_verdict_arms(names, s, 3, 0, 5, 0.85, 0.05, out, sizeof out);
-    CHECK(v == AL_VERDICT_SUPPORTED, "kind %d: %s", (int)v, out);
-    CHECK(strstr(out, "Significant difference") != NULL, "%s", out);
-    CHECK(strstr(out, "ELU() higher by 1.20 points") != NULL, "%s", out);
-    CHECK(strstr(out, "ELU() 86.20 %") != NULL, "%s", out);
-    CHECK(strstr(out, "+1.20 points [+0.60, +1.80], p = 0.016 Holm") != NULL, "%s", out);
-    CHECK(strstr(out, "GELU() 85.10 % (+0.10 points [-0.40, +0.60], p = 0.690 Holm)") != NULL, "%s", out);
-    CHECK(strstr(out, "Time to 85 % test accuracy") != NULL && strstr(out, "ReLU() 4 epochs") != NULL &&
-              strstr(out, "ELU() 3 epochs") != NULL, "%s", out);
-    CHECK(strstr(out, "GELU() higher") == NULL, "a non-significant arm is not named as different: %s", out);
-    /* a significant arm that is worse says "lower" */
-    s[1].diff = -0.0120;
-    s[1].diff_lo = -0.0180;
-    s[1].diff_hi = -0.0060;
-    v = al_study_verdict_arms(names, s, 3, 0, 5, NAN, 0.05, out, sizeof out);
-    CHECK(v == AL_VERDICT_SUPPORTED && strstr(out, "ELU() lower by 1.20 points") != NULL, "%s", out);
-    CHECK(strstr(out, "Time to") == NULL, "no target, no time to target: %s", out);
+    al_stats_comparison differs = cmp(0.006, 0.003, 0.001, 0.011, 0.012, 0.004);
+    CHECK(al_study_finding(&differs, 0.01) == AL_FINDING_DIFFERENT, "significant");
+    al_study_finding_text("GELU() vs ReLU()", &differs, 0.01, 100, "points", 4, out, sizeof out);
+    CHECK(strstr(out, "GELU() vs ReLU(): +0.60 points (Holm-adjusted CI [+0.10, +1.10]; paired t 95 % CI [+0.40, "
+                      "+0.80], unadjusted; sign-flip p = 0.003, Holm p = 0.012) — **differs**") != NULL, "%s", out);
+    al_stats_comparison none = cmp(0.001, 0.003, -0.004, 0.006, 0.62, 0.0045);
+    CHECK(al_study_finding(&none, 0.01) == AL_FINDING_NO_EFFECT, "could have detected 1 point");
+    al_study_finding_text("ELU() vs ReLU()", &none, 0.01, 100, "points", 4, out, sizeof out);
+    CHECK(strstr(out, "— no difference of 1.00 points or more (could detect >= 0.45 points)") != NULL, "%s", out);
+    al_stats_comparison open = cmp(0.002, 0.01, -0.01, 0.014, 0.7, 0.018);
+    CHECK(al_study_finding(&open, 0.01) == AL_FINDING_INCONCLUSIVE, "could not");
+    al_study_finding_text("SiLU() vs ReLU()", &open, 0.01, 100, "points", 4, out, sizeof out);
+    CHECK(strstr(out, "— inconclusive at this budget (could detect >= 1.80 points)") != NULL, "%s", out);
+    al_stats_comparison blind = cmp(0.02, 0.01, -INFINITY, INFINITY, 1, INFINITY);
+    blind.n = 5;
+    blind.min_p = 2.0 / 32;
+    al_study_finding_text("SELU() vs ReLU()", &blind, 0.01, 100, "points", 6, out, sizeof out);
+    CHECK(strstr(out, "Holm-adjusted CI [-inf, +inf]") != NULL &&
+              strstr(out, "inconclusive at this budget (nothing could be detected: 5 seeds give p >= 0.0625, and "
+                          "Holm over 6 needs p < 0.00833)") != NULL, "%s", out);
+    al_stats_comparison same = cmp(0, 0, 0, 0, 1, 0);
+    CHECK(al_study_finding(&same, 0.01) == AL_FINDING_IDENTICAL, "identical");
+    al_study_finding_text("kink 1 vs 0", &same, 0.01, 100, "points", 2, out, sizeof out);
+    CHECK(strstr(out, "identical in every one of 10 seeds") != NULL, "%s", out);
 
-    /* not significant over 5 seeds: both p_holm >= 0.05 */
-    s[1] = arm(0.8540, 0.0040, -0.0020, 0.0100, 0.31);
-    v = al_study_verdict_arms(names, s, 3, 0, 5, NAN, 0.05, out, sizeof out);
-    CHECK(v == AL_VERDICT_NOT_SUPPORTED, "kind %d: %s", (int)v, out);
-    CHECK(strstr(out, "**No significant difference** from ReLU() over 5 seeds at p < 0.05 (Holm)") != NULL, "%s", out);
-    CHECK(strstr(out, "+0.40 points [-0.20, +1.00], p = 0.310 Holm") != NULL, "%s", out);
+    CHECK(al_study_seeds_needed(1, 0.05) == 6, "one comparison: 2/64 < 0.05 <= 2/32");
+    CHECK(al_study_seeds_needed(6, 0.05) == 8, "six: 2/256 < 0.0083 <= 2/128");
+    CHECK(al_study_seeds_needed(20, 0.05) == 10, "twenty: 2/1024 < 0.0025 <= 2/512");
+}
 
-    /* 3 seeds can never give p < 0.05 (the smallest is 0.1) */
-    v = al_study_verdict_arms(names, s, 3, 0, 3, NAN, 0.05, out, sizeof out);
-    CHECK(v == AL_VERDICT_INCONCLUSIVE, "kind %d: %s", (int)v, out);
-    CHECK(strstr(out, "Inconclusive") != NULL && strstr(out, "3 seeds") != NULL, "%s", out);
-
-    /* unreached target */
-    s[2].ttt.median_known = 0;
-    s[2].ttt.reached = 2;
-    v = al_study_verdict_arms(names, s, 3, 0, 5, 0.9, 0.05, out, sizeof out);
-    CHECK(strstr(out, "GELU() not reached by half the seeds (2/5)") != NULL, "%s", out);
-
-    /* an arm whose seeds all failed is named as such, and the baseline's failures too */
-    s[2].ok = 0;
-    s[2].acc_mean = s[2].p_holm = NAN;
-    s[0].ok = 4;
-    v = al_study_verdict_arms(names, s, 3, 0, 5, NAN, 0.05, out, sizeof out);
-    CHECK(strstr(out, "GELU(): 5 of 5 seeds failed") != NULL && strstr(out, "ReLU(): 1 of 5 seeds failed") != NULL,
+static void test_claims(void)
+{
+    CHECK_SECTION("a claim's verdict from fixed results");
+    char out[8192];
+    al_claim_item items[3] = {{"GELU() vs ReLU(), accuracy", +1, 0.01, 100, "points"},
+                              {"SiLU() vs ReLU(), accuracy", +1, 0.01, 100, "points"},
+                              {"LeakyReLU() vs ReLU(), accuracy", 0, 0.01, 100, "points"}};
+    al_stats_comparison c[3] = {cmp(0.006, 0.003, 0.001, 0.011, 0.012, 0.004), cmp(0.001, 0.003, -0.004, 0.006, 0.62,
+                                0.0045), cmp(-0.02, 0.003, -0.03, -0.01, 0.001, 0.004)};
+    al_verdict v = al_study_verdict_claim(items, c, 3, out, sizeof out);
+    CHECK(v == AL_VERDICT_SUPPORTED && strstr(out, "**Supported** at p < 0.05 after Holm over 3 comparisons: GELU() "
+                                               "vs ReLU(), accuracy higher by 0.60 points.") != NULL, "%s", out);
+    CHECK(strstr(out, "LeakyReLU() vs ReLU(), accuracy: -2.00 points") != NULL, "reported items are listed: %s", out);
+    /* the claimed direction reversed: the significant one is against it */
+    items[0].direction = -1;
+    v = al_study_verdict_claim(items, c, 3, out, sizeof out);
+    CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "**Not supported**: the opposite holds") != NULL, "%s", out);
+    /* for and against: mixed */
+    items[0].direction = +1;
+    items[2].direction = +1;
+    v = al_study_verdict_claim(items, c, 3, out, sizeof out);
+    CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "**Not supported as stated** (mixed") != NULL, "%s", out);
+    /* nothing significant, each could have detected 1 point: not supported */
+    items[2].direction = 0;
+    c[0] = cmp(0.001, 0.003, -0.004, 0.006, 0.5, 0.004);
+    v = al_study_verdict_claim(items, c, 3, out, sizeof out);
+    CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "**Not supported**: no comparison differs, and each could "
+                                                       "have detected") != NULL, "%s", out);
+    /* one could not: inconclusive, with the largest detectable effect */
+    c[1] = cmp(0.004, 0.01, -0.01, 0.02, 0.4, 0.021);
+    v = al_study_verdict_claim(items, c, 3, out, sizeof out);
+    CHECK(v == AL_VERDICT_INCONCLUSIVE && strstr(out, "**Inconclusive at this budget** (could detect >= 2.10 points; "
+                                                      "1.00 points would matter)") != NULL, "%s", out);
+    /* too few seeds for anything */
+    c[1] = cmp(0.004, 0.01, -INFINITY, INFINITY, 1, INFINITY);
+    c[1].n = 5;
+    c[1].min_p = 2.0 / 32;
+    v = al_study_verdict_claim(items, c, 3, out, sizeof out);
+    CHECK(v == AL_VERDICT_INCONCLUSIVE && strstr(out, "nothing could be detected: 5 seeds give p >= 0.0625") != NULL,
           "%s", out);
     CHECK(strstr(out, "nan") == NULL, "no NaN printed: %s", out);
-
-    CHECK_NEAR(al_study_min_p(5), 2.0 / 252, 1e-15, 1e-12, "min p with 5 seeds");
-    CHECK_NEAR(al_study_min_p(3), 0.1, 1e-15, 1e-12, "min p with 3 seeds");
-}
-
-static void test_verdict_dead(void)
-{
-    CHECK_SECTION("verdict on dead units");
-    const char *names[3] = {"ReLU()", "LeakyReLU()", "ELU()"};
-    /* ReLU loses 6-8 % in every seed, the others none: significant (p = 2/252 each, Holm 0.016) */
-    double dead[15] = {0.06, 0.07, 0.08, 0.065, 0.075, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    char out[2048];
-    al_verdict v = al_study_verdict_dead(names, dead, 3, 5, 0, 0.05, out, sizeof out);
-    CHECK(v == AL_VERDICT_SUPPORTED, "kind %d: %s", (int)v, out);
-    CHECK(strstr(out, "ReLU() 7.0 %") != NULL && strstr(out, "LeakyReLU() 0.0 %") != NULL, "%s", out);
-    CHECK(strstr(out, "p = 0.016") != NULL, "%s", out);
-    /* ELU as bad as ReLU: not significant against it */
-    for (int s = 0; s < 5; s++)
-        dead[10 + s] = dead[s];
-    v = al_study_verdict_dead(names, dead, 3, 5, 0, 0.05, out, sizeof out);
-    CHECK(v == AL_VERDICT_NOT_SUPPORTED, "kind %d: %s", (int)v, out);
-    CHECK(strstr(out, "ELU() p = 1.000") != NULL, "%s", out);
-    /* almost nothing dies */
-    for (int s = 0; s < 15; s++)
-        dead[s] = s < 5 ? 0.001 : 0;
-    v = al_study_verdict_dead(names, dead, 3, 5, 0, 0.05, out, sizeof out);
-    CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "Few ReLU units died") != NULL, "%s", out);
 }
 
 static void test_verdict_selu_vanishing(void)
 {
     CHECK_SECTION("verdicts on SELU and vanishing gradients");
-    const char *inits[2] = {"lecun-normal", "kaiming-normal"};
-    const double vars[2] = {0.5, 2};
-    double mean[4] = {0.01, -0.02, -0.03, -0.03}, var[4] = {1.01, 0.98, 0.03, 0.03};
-    char out[2048];
-    al_verdict v = al_study_verdict_selu(inits, 2, 0, vars, 2, mean, var, 64, out, sizeof out);
+    const char *inits[3] = {"lecun-normal", "glorot", "kaiming-normal"};
+    const int expect[3] = {1, 1, 0};
+    const double in_mean[2] = {0, 1}, in_var[2] = {0.5, 1};
+    double mean[6] = {0.01, -0.02, 0.02, 0.03, -0.03, -0.03}, var[6] = {1.01, 0.98, 0.99, 1.02, 0.03, 0.03};
+    char out[4096];
+    al_verdict v = al_study_verdict_selu(inits, 3, expect, in_mean, in_var, 2, mean, var, 64, out, sizeof out);
     CHECK(v == AL_VERDICT_SUPPORTED, "kind %d: %s", (int)v, out);
-    CHECK(strstr(out, "0.5 → (0.010, 1.010)") != NULL && strstr(out, "After 64 layers") != NULL, "%s", out);
-    var[1] = 1.5; /* lecun drifts from input variance 2 */
-    v = al_study_verdict_selu(inits, 2, 0, vars, 2, mean, var, 64, out, sizeof out);
+    CHECK(strstr(out, "(0, 0.5) → (0.010, 1.010)") != NULL && strstr(out, "After 64 layers") != NULL, "%s", out);
+    var[1] = 1.5; /* lecun drifts from the mean-1 input */
+    v = al_study_verdict_selu(inits, 3, expect, in_mean, in_var, 2, mean, var, 64, out, sizeof out);
     CHECK(v == AL_VERDICT_NOT_SUPPORTED, "kind %d: %s", (int)v, out);
 
+    CHECK(al_study_gradient_regime(-3, -2, 10) == AL_GRADIENT_VANISHES, "below -1");
+    CHECK(al_study_gradient_regime(1.5, 2, 10) == AL_GRADIENT_EXPLODES, "above +1");
+    CHECK(al_study_gradient_regime(-0.5, 0.5, 10) == AL_GRADIENT_STABLE, "inside");
+    CHECK(al_study_gradient_regime(-1.5, -0.5, 10) == AL_GRADIENT_UNDETERMINED, "straddles");
     const char *acts[2] = {"Sigmoid()", "ReLU()"};
     const int sat[2] = {1, 0};
-    double ratio[2] = {1e-6, 0.8};
-    v = al_study_verdict_vanishing(acts, sat, ratio, 2, 21, out, sizeof out);
-    CHECK(v == AL_VERDICT_SUPPORTED && strstr(out, "Sigmoid() 1e-06") != NULL, "%s", out);
-    ratio[0] = 0.5;
-    v = al_study_verdict_vanishing(acts, sat, ratio, 2, 21, out, sizeof out);
-    CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "Sigmoid() keeps 0.5") != NULL, "%s", out);
+    double m[2] = {-7.9, 0.05}, lo[2] = {-8.0, -0.06}, hi[2] = {-7.8, 0.16}, pred[2] = {-7.84, 0};
+    v = al_study_verdict_vanishing(acts, sat, m, lo, hi, pred, 2, 10, out, sizeof out);
+    CHECK(v == AL_VERDICT_SUPPORTED && strstr(out, "**Sigmoid()** -7.90 [-8.00, -7.80] (mean field -7.84): vanishes") !=
+          NULL, "%s", out);
+    m[0] = 0.6, lo[0] = 0.5, hi[0] = 0.7;
+    v = al_study_verdict_vanishing(acts, sat, m, lo, hi, pred, 2, 10, out, sizeof out);
+    CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "Sigmoid() neither vanishes nor explodes (the claim says it "
+                                                       "vanishes)") != NULL, "%s", out);
+    lo[0] = -1.5;
+    v = al_study_verdict_vanishing(acts, sat, m, lo, hi, pred, 2, 10, out, sizeof out);
+    CHECK(v == AL_VERDICT_INCONCLUSIVE, "an interval across the threshold: %s", out);
+}
+
+/* Closed forms under z ~ N(0, 1): E[ReLU] = 1/sqrt(2 pi), E[ReLU^2] = 1/2;
+ * ELU(alpha): E = 1/sqrt(2 pi) + alpha (e^(1/2) Phi(-1) - 1/2),
+ * E[f^2] = 1/2 + alpha^2 (e^2 Phi(-2) - 2 e^(1/2) Phi(-1) + 1/2); SELU =
+ * lambda ELU(alpha) with its constants: mean 0 and second moment 1 (its
+ * defining fixed point); sigmoid' <= 1/4 with equality at 0. */
+static void test_gaussian_moments(void)
+{
+    CHECK_SECTION("closed-form Gaussian moments");
+    const double pi = 3.14159265358979323846;
+    al_act relu, elu, selu, sigmoid;
+    al_act_parse("ReLU()", &relu, NULL);
+    al_act_parse("ELU(alpha=0.7)", &elu, NULL);
+    al_act_parse("SELU()", &selu, NULL);
+    al_act_parse("Sigmoid()", &sigmoid, NULL);
+    al_gauss_moments m;
+    al_error err = {0};
+    CHECK(al_gauss_moments_of(&relu, 0, 1, &m, &err) == AL_OK, "%s", err.message);
+    CHECK_NEAR(m.mean, 1 / sqrt(2 * pi), 1e-10, 0, "E[ReLU(z)]");
+    CHECK_NEAR(m.second, 0.5, 1e-10, 0, "E[ReLU(z)^2]");
+    CHECK_NEAR(m.deriv_mean, 0.5, 1e-10, 0, "E[ReLU'(z)]");
+    double phi1 = 0.5 * erfc(1 / sqrt(2.0)), phi2 = 0.5 * erfc(2 / sqrt(2.0)), a = 0.7;
+    CHECK(al_gauss_moments_of(&elu, 0, 1, &m, &err) == AL_OK, "%s", err.message);
+    CHECK_NEAR(m.mean, 1 / sqrt(2 * pi) + a * (exp(0.5) * phi1 - 0.5), 1e-10, 0, "E[ELU(z)]");
+    CHECK_NEAR(m.second, 0.5 + a * a * (exp(2.0) * phi2 - 2 * exp(0.5) * phi1 + 0.5), 1e-10, 0, "E[ELU(z)^2]");
+    CHECK(al_gauss_moments_of(&selu, 0, 1, &m, &err) == AL_OK, "%s", err.message);
+    double lambda = 1.0507009873554805, alpha = 1.6732632423543772;
+    double elu_mean = 1 / sqrt(2 * pi) + alpha * (exp(0.5) * phi1 - 0.5);
+    double elu_second = 0.5 + alpha * alpha * (exp(2.0) * phi2 - 2 * exp(0.5) * phi1 + 0.5);
+    CHECK_NEAR(m.mean, lambda * elu_mean, 1e-10, 0, "E[SELU(z)] (closed form)");
+    CHECK_NEAR(m.second, lambda * lambda * elu_second, 1e-10, 0, "E[SELU(z)^2] (closed form)");
+    CHECK_NEAR(m.mean, 0, 1e-6, 0, "SELU's fixed point: mean 0");
+    CHECK_NEAR(m.second, 1, 1e-6, 0, "SELU's fixed point: second moment 1");
+    /* a shifted, scaled Gaussian: E[ReLU(x)], x ~ N(mu, s^2) = mu Phi(mu/s) + s phi(mu/s) */
+    double mu = 0.3, s = 1.7;
+    CHECK(al_gauss_moments_of(&relu, mu, s * s, &m, &err) == AL_OK, "%s", err.message);
+    CHECK_NEAR(m.mean, mu * 0.5 * erfc(-mu / s / sqrt(2.0)) + s * exp(-0.5 * mu * mu / (s * s)) / sqrt(2 * pi), 1e-10,
+               0, "E[ReLU(x)], x ~ N(0.3, 1.7^2)");
+    double top = 0, y, d;
+    for (int i = -4000; i <= 4000; i++) {
+        al_act_eval_f64(&sigmoid, i * 0.005, 0, &y, &d);
+        top = fmax(top, d);
+    }
+    al_act_eval_f64(&sigmoid, 0, 0, &y, &d);
+    CHECK(top <= 0.25 && d == 0.25, "sigmoid' <= 1/4 (max %.17g), equal at 0", top);
+    CHECK(al_gauss_moments_of(&relu, 0, 0, &m, &err) == AL_ERR_INVALID, "variance 0 refused");
 }
 
 static void test_catalogue(void)
@@ -146,6 +202,8 @@ static void test_catalogue(void)
     for (size_t i = 0; i < al_study_count(); i++) {
         const al_study *s = al_study_at(i);
         CHECK(s->name && s->question && s->protocol && s->quick && s->full && s->run, "study %zu complete", i);
+        CHECK(s->published && strchr(s->published, '"') && strstr(s->published, "("),
+              "%s names its published claim, quoted, with its source", s->name);
         CHECK(al_study_find(s->name, NULL) == s, "find %s", s->name);
     }
     al_error err = {0};
@@ -223,9 +281,10 @@ static void test_cli(void)
 
 int main(void)
 {
-    test_verdict_arms();
-    test_verdict_dead();
+    test_findings();
+    test_claims();
     test_verdict_selu_vanishing();
+    test_gaussian_moments();
     test_catalogue();
     test_cli();
     return check_summary("test_study");

@@ -51,6 +51,8 @@ typedef enum al_act_id {
 typedef struct al_act_info {
     al_act_id id;
     const char *name;          /* PyTorch module name: "LeakyReLU" */
+    const char *formula;       /* y, in one line of text */
+    const char *derivative;    /* dy/dx, in one line of text */
     const char *kink_text;     /* where the kinks are and what dy/dx is there; "" if smooth */
     int n_params;
     al_param_info params[AL_ACT_MAX_PARAMS];
@@ -134,9 +136,15 @@ typedef struct al_act_run {
     uint64_t offset;
     int threads;         /* OpenMP threads for large tensors; 0 = OpenMP's default */
     al_isa isa;          /* AL_ISA_AUTO unless forced */
+    /* Block mode, for a thread computing its share of a tensor: when
+     * row_length > 0 the n elements are rows of row_length and only columns
+     * [col_begin, col_end) of each row are computed (PReLU's slope gradient:
+     * their part of it), on the calling thread. Per-channel PReLU needs
+     * inner 1 and row_length == channels here. */
+    size_t row_length, col_begin, col_end;
 } al_act_run;
 
-/* channels = inner = 1, eval mode, seed 0, default threads, AL_ISA_AUTO. */
+/* channels = inner = 1, eval mode, seed 0, default threads, AL_ISA_AUTO, whole tensor. */
 al_act_run al_act_run_default(void);
 
 /* y = f(x) for n elements, float32. weight: PReLU slopes (1 or channels

@@ -105,7 +105,9 @@ typedef struct al_net al_net;
 typedef struct al_net_options {
     al_init_scheme init;
     uint64_t seed;           /* initialisation, dropout masks, RReLU slopes */
-    int threads;             /* OpenMP threads for the net's passes; 0 = default */
+    int threads;             /* OpenMP threads for the net's passes (oneDNN's products and
+                                actlab's kernels), set for the calling thread during a
+                                pass; 0 = the caller's OpenMP count */
     al_shape input;          /* one example's shape, e.g. [1, 28, 28]; rank 0: known later
                               * (al_net_fit_input), or fixed by a first Linear's width */
 } al_net_options;
@@ -114,7 +116,9 @@ typedef struct al_net_options {
 al_net_options al_net_options_default(void);
 
 /* Builds a net from a spec; errors give line, column and what was expected
- * (an unknown module, a size mismatch between consecutive layers, ...). */
+ * (an unknown module, a size mismatch between consecutive layers, ...).
+ * Allocates every parameter (options may be NULL: the defaults); *out is a
+ * new net (al_net_free), NULL on failure. */
 al_status al_net_create(const char *spec, const al_net_options *options, al_net **out, al_error *err);
 /* Frees the net and everything it owns; NULL is fine. */
 void al_net_free(al_net *net);
@@ -154,7 +158,8 @@ const al_param_ref *al_net_buffers(const al_net *net, int *count);
 int64_t *al_net_batches_tracked(al_net *net, int index);
 
 /* Allocates the buffers for batches of up to `batch` rows (no-op if large
- * enough); fails while the input shape is unknown. */
+ * enough); they are freed with the net; fails while the input shape is
+ * unknown. */
 al_status al_net_prepare(al_net *net, size_t batch, al_error *err);
 
 /* Forward pass of `batch` rows of x ([batch, in_features], kept by pointer
@@ -168,6 +173,19 @@ const float *al_net_forward(al_net *net, const float *x, size_t batch, int train
  * When dx is non-NULL the input gradient is written there too. Returns
  * AL_ERR_NOMEM when oneDNN could not allocate its scratch (grads then partial). */
 al_status al_net_backward(al_net *net, const float *dy, float *dx);
+
+/* al_net_zero_grad then al_net_backward in one pass: every parameter
+ * gradient is written rather than added to (the training loop's step); the
+ * gradients' sum of squares is computed on the way (al_net_grad_sum_squares). */
+al_status al_net_backward_overwrite(al_net *net, const float *dy, float *dx);
+/* After al_net_backward_overwrite: the sum of squares of every parameter
+ * gradient, as al_clip_grad_norm sums it (bit for bit); NaN after
+ * al_net_backward or al_net_zero_grad. */
+double al_net_grad_sum_squares(const al_net *net);
+
+/* The threads a pass may use: options.threads, or the caller's OpenMP count
+ * when that is 0 (small passes use one; see docs/performance.md). */
+int al_net_threads(const al_net *net);
 
 /* Zeroes every parameter gradient (one memset of the gradient block). */
 void al_net_zero_grad(al_net *net);
@@ -212,16 +230,22 @@ al_status al_cnn_spec(const al_cnn_options *options, const char *act, char **out
 /* Saves every parameter and buffer under PyTorch's state_dict names (F32;
  * BatchNorm's num_batches_tracked as I64), atomically. */
 al_status al_net_save(const al_net *net, const char *path, al_error *err);
+/* As al_net_save, with n_meta "__metadata__" strings (meta may be NULL when
+ * n_meta is 0); PyTorch ignores them. */
+al_status al_net_write(const al_net *net, const char *path, const al_tensor_meta *meta, size_t n_meta,
+                       al_error *err);
 /* Loads a state_dict saved by actlab or PyTorch; every name, shape and dtype
  * must match the net, and all mismatches are listed in the error. */
 al_status al_net_load(al_net *net, const char *path, al_error *err);
 /* Appends views of the net's state_dict to t, in PyTorch's order (per module:
  * weight, bias, running_mean, running_var, num_batches_tracked); with
- * shapes_only the views carry no data (a description for al_tensors_check). */
+ * shapes_only the views carry no data (a description for al_tensors_check).
+ * Allocates t's entries and names (al_tensors_free), not the data. */
 al_status al_net_state_dict(al_net *net, al_tensors *t, int shapes_only, al_error *err);
 /* Copies the model's entries of loaded into the net after checking every
- * name, shape and dtype; entries named "optim.*" (a checkpoint's optimizer
- * state) are skipped. source names the file in messages. */
+ * name, shape and dtype; entries named "optim.*" and "best.*" (a
+ * checkpoint's optimizer state and best weights) are skipped. source names
+ * the file in messages. */
 al_status al_net_load_state(al_net *net, const al_tensors *loaded, const char *source, al_error *err);
 
 #ifdef __cplusplus

@@ -93,6 +93,9 @@ al_status al_optim_set_step_count(al_optim *opt, long steps, al_error *err);
  * norm before clipping. A non-finite norm leaves the grads untouched (torch
  * would turn them into NaN) so the caller can skip the step and report it. */
 double al_clip_grad_norm(const al_param_ref *params, size_t n_params, double max_norm);
+/* The same with the gradients' sum of squares already known (a net's
+ * training-step backward computes it: al_net_grad_sum_squares). */
+double al_clip_grad_norm_given(const al_param_ref *params, size_t n_params, double max_norm, double sum_squares);
 
 /* Learning-rate schedules, pure functions of the step so a resumed run gets
  * exactly the same rates. Syntax of al_schedule_parse:

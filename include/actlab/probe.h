@@ -29,6 +29,8 @@ typedef struct al_probe_options {
     double bin_lo, bin_hi;    /* its range of f' ([-0.5, 2.0)); values outside are counted apart */
     const char *log_path;     /* JSON Lines output; NULL: records are only kept in memory */
     int append;               /* 1: append to log_path (a resumed run) instead of replacing it */
+    size_t max_records;       /* records kept in memory (0: all): past it the oldest are dropped
+                                 (the log still gets every record) */
 } al_probe_options;
 
 /* One parameter tensor of a layer at a probe point. */
@@ -93,7 +95,7 @@ typedef struct al_probe_record {
 
 typedef struct al_probe al_probe;
 
-/* every 100, 50 bins over [-0.5, 2.0), no log. */
+/* every 100, 50 bins over [-0.5, 2.0), no log, every record kept. */
 al_probe_options al_probe_options_default(void);
 
 /* Creates a probe set for net (opening the log, so an unwritable path fails
@@ -114,14 +116,26 @@ al_status al_probe_after_backward(al_probe *probe, const al_net *net, long step,
  * per-epoch accumulators. */
 al_status al_probe_after_update(al_probe *probe, const al_net *net, al_error *err);
 
-/* Every record so far, in order (probe points x layers); owned by the probe. */
+/* The records kept, oldest first (probe points x layers): every record so
+ * far, or the latest max_records; owned by the probe, valid until the next
+ * al_probe_after_update. */
 const al_probe_record *al_probe_records(const al_probe *probe, size_t *count);
-/* The latest epoch-end record of layer `layer` (NULL before the first epoch end). */
+/* The latest epoch-end record of layer `layer` (NULL before the first epoch
+ * end), also when max_records has dropped it from the records. */
 const al_probe_record *al_probe_last_epoch(const al_probe *probe, int layer);
 /* The per-channel values of a record of this probe (r->channels of them), or
  * NULL when it has none (layers other than activations on [C, H, W]);
  * owned by the probe. */
 const al_probe_channel *al_probe_channels(const al_probe *probe, const al_probe_record *r);
+
+/* Which units of activation layer `layer` are dead so far this epoch:
+ * dead[u] = 1 when unit u had f' = 0 on every sample since the epoch began
+ * (the units the record's `dead` fraction counts), else 0; units must be
+ * the layer's width. *rows (may be NULL) gets the samples seen this epoch;
+ * with none yet (right after an epoch end) no unit is marked. AL_ERR_INVALID
+ * for a layer that is not an activation or a wrong width. */
+al_status al_probe_dead_mask(const al_probe *probe, int layer, uint8_t *dead, size_t units, size_t *rows,
+                             al_error *err);
 
 /* Appends one record to out as a JSON object on one line, newline included
  * (docs/probes.md lists the keys), with its per-channel values when

@@ -1,6 +1,8 @@
 /* Statistics for comparing runs over a few seeds: means with t intervals,
  * Student's t distribution (any real df > 0), Welch's test, an exact
- * permutation test, Holm's correction, and time-to-target with censoring.
+ * permutation test, Holm's correction, paired comparisons (t, exact
+ * sign-flip, intervals consistent with Holm, minimum detectable effects) and
+ * time-to-target with censoring.
  * Formulas and choices: docs/statistics.md. */
 #ifndef ACTLAB_STATS_H
 #define ACTLAB_STATS_H
@@ -83,6 +85,91 @@ al_status al_stats_permutation_test(const double *a, size_t na, const double *b,
 /* Holm-Bonferroni step-down adjustment of m p-values in [0, 1]; adjusted may
  * alias p. Adjusted values keep the order of p, are monotone and capped at 1. */
 al_status al_stats_holm(const double *p, size_t m, double *adjusted, al_error *err);
+
+/* ---- paired comparisons (stats_paired.c) ---------------------------------- */
+
+/* When every seed gives each arm the same initial weights and batch order,
+ * arms are compared through the per-seed differences d_i (arm - baseline). */
+
+/* The paired t test of mean(d) = 0 and its two-sided interval. */
+typedef struct al_stats_paired_t {
+    size_t n;          /* pairs */
+    double mean, sd;   /* of the differences (sd: divisor n - 1) */
+    double se;         /* sd / sqrt(n) */
+    double t, df;      /* mean / se, n - 1 */
+    double p;          /* two-sided */
+    double lo, hi;     /* mean -+ t_{(1+level)/2, n-1} se */
+} al_stats_paired_t;
+
+/* The paired t test on n >= 2 finite differences at confidence level (for
+ * the interval). Constant differences: se = 0 and p = 1 (all 0) or 0 (all
+ * the same non-zero value), interval [mean, mean]. */
+al_status al_stats_paired_t_test(const double *d, size_t n, double level, al_stats_paired_t *out,
+                                 al_error *err);
+
+/* Up to this many pairs the sign-flip test enumerates all 2^n patterns;
+ * beyond, AL_STATS_PERM_DRAWS patterns drawn from a seed. */
+#define AL_STATS_SIGN_FLIP_EXACT_MAX 20
+
+/* The sign-flip permutation test of mean(d) = 0: under the null hypothesis
+ * each difference is as likely to have the other sign (the arms' labels are
+ * exchangeable within a seed). */
+typedef struct al_stats_sign_flip {
+    double mean;        /* the observed mean difference */
+    double p;           /* two-sided: extreme / patterns (the observed pattern counts) */
+    uint64_t patterns;  /* 2^n when exact, else AL_STATS_PERM_DRAWS + 1 */
+    uint64_t extreme;   /* patterns with |sum s_i d_i| >= |sum d_i| (ties within a relative 1e-9) */
+    int exact;          /* 1: every pattern enumerated */
+} al_stats_sign_flip;
+
+/* The sign-flip test of n >= 1 finite differences (exact for n <=
+ * AL_STATS_SIGN_FLIP_EXACT_MAX, else Monte Carlo from seed). */
+al_status al_stats_sign_flip_test(const double *d, size_t n, uint64_t seed, al_stats_sign_flip *out,
+                                  al_error *err);
+/* The smallest p the exact sign-flip test can give with n non-zero
+ * differences: 2 / 2^n (complete separation). */
+double al_stats_sign_flip_min_p(size_t n);
+/* The interval that inverts the sign-flip test: every shift delta that the
+ * test of d - delta does not reject at level alpha (p >= alpha), so that it
+ * excludes 0 exactly when the test's p is below alpha. [-inf, inf] when
+ * alpha is at or below the smallest p n differences can give. */
+al_status al_stats_sign_flip_interval(const double *d, size_t n, double alpha, uint64_t seed, double *lo,
+                                      double *hi, al_error *err);
+
+/* Holm's step-down procedure at level alpha, as the level each of m
+ * p-values is tested at: divisor[i] = m - r for the r-th smallest (0-based)
+ * while Holm rejects, and m - R for the rest once it stops after R
+ * rejections. p[i] * divisor[i] < alpha exactly when al_stats_holm's
+ * adjusted p is below alpha. */
+al_status al_stats_holm_divisors(const double *p, size_t m, double alpha, double *divisor, al_error *err);
+
+/* The minimum detectable effect of a paired t test at two-sided level alpha
+ * with the given power, from the SD of the differences:
+ * (t_{1-alpha/2, n-1} + t_{power, n-1}) sd / sqrt(n). NaN for n < 2. */
+double al_stats_paired_mde(double sd, size_t n, double alpha, double power);
+
+/* One comparison of a family (all the comparisons of one study). */
+typedef struct al_stats_comparison {
+    size_t n;               /* pairs (seeds) */
+    double mean, sd;        /* of the paired differences: the effect and its spread */
+    double t_lo, t_hi;      /* paired t interval at 1 - alpha, not adjusted for the family */
+    double p_t;             /* paired t p-value, not adjusted */
+    double p;               /* exact sign-flip p, not adjusted */
+    double p_holm;          /* the sign-flip p, Holm-adjusted across the family */
+    double divisor;         /* Holm's divisor k: this comparison is tested at alpha / k */
+    double adj_lo, adj_hi;  /* the sign-flip interval at alpha / k: excludes 0 iff p_holm < alpha */
+    double min_p;           /* the smallest p n seeds can give: 2 / 2^n */
+    double mde;             /* the smallest mean difference detectable at alpha / m with `power`
+                             * (al_stats_paired_mde with the observed sd); INFINITY when
+                             * min_p >= alpha / m: no outcome could be significant */
+    int significant;        /* p_holm < alpha */
+} al_stats_comparison;
+
+/* Analyses m comparisons as one family: diffs[i] holds n[i] >= 2 finite
+ * paired differences. Sign-flip p-values, Holm across all m, intervals
+ * adjusted the same way, minimum detectable effects. out has m entries. */
+al_status al_stats_family(const double *const *diffs, const size_t *n, size_t m, double alpha, double power,
+                          uint64_t seed, al_stats_comparison *out, al_error *err);
 
 /* ---- time to target ------------------------------------------------------ */
 

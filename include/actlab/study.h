@@ -11,6 +11,7 @@
 #include "actlab/compare.h"
 #include "actlab/data.h"
 #include "actlab/report.h"
+#include "actlab/stats.h"
 #include "actlab/status.h"
 
 #ifdef __cplusplus
@@ -36,7 +37,7 @@ typedef struct al_study_options {
 /* What a study concluded. */
 typedef struct al_study_result {
     al_verdict kind;
-    char verdict[2048];      /* the verdict text, from the numbers (inline markup) */
+    char verdict[8192];      /* the verdict text, from the numbers (inline markup) */
     double seconds;          /* wall time of the run */
 } al_study_result;
 
@@ -50,6 +51,7 @@ typedef struct al_study {
     const char *name;        /* "dead-units" */
     const char *title;       /* the report heading */
     const char *question;
+    const char *published;   /* the published claim it tests: who, where, in their words */
     const char *protocol;    /* what is run and how the verdict is decided */
     const char *quick;       /* the quick budget in words */
     const char *full;        /* the full budget in words */
@@ -75,43 +77,83 @@ void al_study_data_free(al_study_data *data);
 al_status al_study_run(const al_study *study, const al_study_options *options, al_study_data *data,
                        al_report *report, al_study_result *result, al_error *err);
 
-/* ---- verdicts: pure functions of summary numbers (tested on fixed ones) -- */
+/* ---- verdicts: pure functions of numbers (tested on fixed ones) ---------- */
 
-/* Arms of a comparison against its baseline: final accuracy differences with
- * Welch intervals and Holm-adjusted permutation p-values, and the median
- * epochs to target (NaN target: none). SUPPORTED ("the choice changes the
- * result") when some arm differs at p_holm < alpha; NOT_SUPPORTED when none
- * does though the seeds could have shown it; INCONCLUSIVE when `seeds` cannot
- * give a Holm-adjusted p below alpha at all. Writes the text into out. */
-al_verdict al_study_verdict_arms(const char *const *names, const al_arm_summary *summaries,
-                                 size_t n_arms, size_t baseline, size_t seeds, double target,
-                                 double alpha, char *out, size_t size);
+/* What one comparison of a study's family shows, against the smallest
+ * effect that matters for the question (`relevant`, in the metric's units). */
+typedef enum al_finding {
+    AL_FINDING_DIFFERENT,     /* significant: p_holm < alpha */
+    AL_FINDING_NO_EFFECT,     /* not significant, and the seeds could detect `relevant` (mde <= relevant) */
+    AL_FINDING_INCONCLUSIVE,  /* not significant, and they could not (mde > relevant, or nothing detectable) */
+    AL_FINDING_IDENTICAL      /* every paired difference exactly 0 (the arms trained identically) */
+} al_finding;
 
-/* The smallest two-sided exact permutation p-value two groups of k seeds can
- * give: 2 / C(2k, k). */
-double al_study_min_p(size_t k);
+al_finding al_study_finding(const al_stats_comparison *c, double relevant);
 
-/* Dead units: per-seed final dead fractions dead[arm * seeds + seed] (NaN for
- * a failed seed); arm `relu` is tested against each other arm (permutation
- * test, Holm). SUPPORTED when ReLU loses at least 1 % of its units and more
- * than every other arm, significantly. */
-al_verdict al_study_verdict_dead(const char *const *names, const double *dead, size_t n_arms,
-                                 size_t seeds, size_t relu, double alpha, char *out, size_t size);
+/* One comparison in words, e.g. "GELU() vs ReLU(): +0.60 points (Holm-adjusted
+ * CI [...]; paired t 95 % CI [...], unadjusted; sign-flip p = ..., Holm p = ...)
+ * — **differs**", "— no difference of 1.00 points or more (could detect >= 0.45
+ * points)", "— inconclusive at this budget (could detect >= 1.80 points)".
+ * Values are multiplied by scale (100: accuracy in points); m is the family's size. */
+void al_study_finding_text(const char *what, const al_stats_comparison *c, double relevant, double scale,
+                           const char *unit, size_t m, char *out, size_t size);
 
-/* SELU's fixed point: for each init i and each input variance v, the mean and
- * variance after the last layer (mean[i * n_vars + v], var[...]). SUPPORTED
- * when init `lecun` stays within |mean| <= 0.1 and |var - 1| <= 0.2 for every
- * input variance and every other init leaves that band for some variance. */
-al_verdict al_study_verdict_selu(const char *const *inits, size_t n_inits, size_t lecun,
-                                 const double *input_vars, size_t n_vars, const double *mean,
+/* One comparison of a claim: what it compares, the direction the claim
+ * expects of the difference (+1, -1; 2: either, "the choice matters"; 0: only
+ * reported, though counted in the family), the smallest effect that matters
+ * and how to print it (scale 100 and "points" for accuracies). */
+typedef struct al_claim_item {
+    const char *what;
+    int direction;
+    double relevant, scale;
+    const char *unit;
+} al_claim_item;
+
+/* The verdict on a claim tested by m comparisons (one family, c from
+ * al_stats_family): one line per comparison, then SUPPORTED ("**Supported**
+ * at p < 0.05 after Holm over m comparisons: ...") when some comparison of
+ * the claim differs in the expected direction and none against it;
+ * NOT_SUPPORTED ("**Not supported**: ...") when some differs against it
+ * with none for it, or none differs and each could have detected its
+ * relevant effect; INCONCLUSIVE ("**Inconclusive at this budget** (could
+ * detect >= X points)") otherwise. Mixed results (for and against) are
+ * NOT_SUPPORTED as stated. */
+al_verdict al_study_verdict_claim(const al_claim_item *items, const al_stats_comparison *c, size_t m, char *out,
+                                  size_t size);
+
+/* The fewest seeds with which the exact sign-flip test can reach Holm's
+ * first step in a family of m: the smallest n with 2 / 2^n < alpha / m. */
+size_t al_study_seeds_needed(size_t m, double alpha);
+
+/* Where a gradient ratio stands: its interval for log10(first / last)
+ * against +-log10(factor). */
+typedef enum al_gradient_regime {
+    AL_GRADIENT_VANISHES,     /* hi < -log10(factor) */
+    AL_GRADIENT_STABLE,       /* inside (-log10 factor, +log10 factor) */
+    AL_GRADIENT_EXPLODES,     /* lo > +log10(factor) */
+    AL_GRADIENT_UNDETERMINED  /* the interval straddles a threshold */
+} al_gradient_regime;
+al_gradient_regime al_study_gradient_regime(double lo, double hi, double factor);
+
+/* Vanishing gradients, two-sided and per activation: log10 of the first over
+ * the last hidden layer's weight-gradient norm (mean and interval over init
+ * seeds; predicted: the mean-field value or NULL). SUPPORTED when every
+ * `saturating` activation vanishes and every other is stable; NOT_SUPPORTED
+ * when some is clearly otherwise; INCONCLUSIVE when only undetermined ones
+ * stand in the way. */
+al_verdict al_study_verdict_vanishing(const char *const *names, const int *saturating, const double *log_mean,
+                                      const double *log_lo, const double *log_hi, const double *predicted,
+                                      size_t count, double factor, char *out, size_t size);
+
+/* SELU's fixed point: for each init i and each input (in_mean[v], in_var[v]),
+ * the mean and variance after the last layer (mean[i * n_inputs + v], ...).
+ * SUPPORTED when every init with expect_hold[i] (weights of variance
+ * 1/fan_in: LeCun-normal, and Glorot's gain-1 Xavier on square layers) stays
+ * within |mean| <= 0.1 and |var - 1| <= 0.2 from every input and every other
+ * init leaves that band for some input. */
+al_verdict al_study_verdict_selu(const char *const *inits, size_t n_inits, const int *expect_hold,
+                                 const double *in_mean, const double *in_var, size_t n_inputs, const double *mean,
                                  const double *var, size_t layers, char *out, size_t size);
-
-/* Vanishing gradients: ratio[i] = first-layer / last-layer weight-gradient
- * norm of activation i at initialisation. SUPPORTED when every `saturating`
- * activation's ratio is below 0.01 and every other one's is at least 0.1. */
-al_verdict al_study_verdict_vanishing(const char *const *names, const int *saturating,
-                                      const double *ratio, size_t n, size_t layers, char *out,
-                                      size_t size);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,10 @@
  *
  * Determinism: every element's result depends only on its own inputs (RReLU's
  * slope on (seed, index)), and PReLU's slope gradient is summed in double in
- * a fixed block order, so results do not depend on the thread count. */
+ * a fixed block order, so results do not depend on the thread count.
+ *
+ * A run with row_length set computes a block (columns [col_begin, col_end)
+ * of every row) on the calling thread: a net's team shares a layer that way. */
 #include "act/act_internal.h"
 
 #include <math.h>
@@ -13,7 +16,7 @@
 #include <string.h>
 
 /* Below this many elements (1 MiB of floats) one thread is faster than waking
- * a team, and in training a team would fight OpenBLAS's threads for the cores. */
+ * a team. */
 #define PARALLEL_MIN 262144
 /* Outputs larger than this bypass the caches (non-temporal stores). */
 #define STREAM_MIN_BYTES ((size_t)16 << 20)
@@ -80,6 +83,9 @@ static const al_kernels *kernels_for(al_isa isa)
     return &al_kernels_generic;
 }
 
+void al_erf_f32(al_isa isa, const float *x, float *y, size_t n) { kernels_for(isa)->erf(x, y, n); }
+void al_exp_f32(al_isa isa, const float *x, float *y, size_t n) { kernels_for(isa)->exp(x, y, n); }
+
 al_act_run al_act_run_default(void)
 {
     al_act_run run;
@@ -109,7 +115,7 @@ static al_kconst resolve(const al_act *a, const al_act_run *run, float weight, s
             k.kink1 = (float)where[nk > 1 ? 1 : 0];
         }
     }
-    k.stream = n_out * sizeof(float) >= STREAM_MIN_BYTES;
+    k.stream = !run->row_length && n_out * sizeof(float) >= STREAM_MIN_BYTES;
     return k;
 }
 
@@ -165,53 +171,126 @@ static void run_backward(const al_kernels *kern, const al_kconst *k, const al_ac
     }
 }
 
-/* PReLU with one slope per channel: rows of `inner` elements share a slope. */
-static void prelu_channels(const al_act *a, const al_act_run *run, size_t n, const float *x,
-                           const float *y_or_dy, float *out, const float *weight, int backward)
+/* The elements of a run, as spans of one row each in block mode (the
+ * columns [col_begin, col_end) of every row) or one span [0, n). */
+typedef struct spans {
+    size_t count, stride, first, length;
+} spans;
+
+static spans spans_of(const al_act_run *run, size_t n)
 {
-    int kink_set = a->kink_set;
-    float kink = (float)a->kink;
-    size_t c_n = run->channels, inner = run->inner, rows = n / inner;
-    int nt = team_size(run, n);
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (size_t r = 0; r < rows; r++) {
-        float w = weight[r % c_n];
-        float w0 = kink_set ? kink : w; /* the derivative exactly at x = 0 */
-        const float *xr = x + r * inner;
-        const float *vr = y_or_dy + r * inner;
-        float *o = out + r * inner;
-        if (backward)
-            for (size_t j = 0; j < inner; j++)
-                o[j] = xr[j] > 0 ? vr[j] : (xr[j] == 0 ? w0 : w) * vr[j];
-        else
-            for (size_t j = 0; j < inner; j++)
-                o[j] = xr[j] > 0 ? xr[j] : w * xr[j];
+    spans s = {1, 0, 0, n};
+    if (run->row_length) {
+        s.count = n / run->row_length;
+        s.stride = run->row_length;
+        s.first = run->col_begin;
+        s.length = run->col_end > run->col_begin ? run->col_end - run->col_begin : 0;
+    }
+    return s;
+}
+
+/* PReLU with one slope per channel (element i's channel: (i / inner) % channels).
+ * For [N, C] tensors (inner 1) rows are cut into chunks of channels; the
+ * gradient of each slope is summed in double over the rows in order, so it
+ * does not depend on how the channels are shared between threads. */
+#define CHANNEL_CHUNK 256
+
+static void prelu_row_forward(const float *x, float *y, const float *w, size_t m)
+{
+    for (size_t j = 0; j < m; j++)
+        y[j] = x[j] > 0 ? x[j] : w[j] * x[j];
+}
+
+static void prelu_row_backward(const float *x, const float *dy, float *dx, const float *w, size_t m,
+                               int kink_set, float kink, double *slope)
+{
+    for (size_t j = 0; j < m; j++) {
+        float g = dy[j];
+        if (slope)
+            slope[j] += x[j] > 0 ? 0.0 : (double)x[j] * (double)g;
+        dx[j] = x[j] > 0 ? g : (kink_set && x[j] == 0 ? kink : w[j]) * g;
     }
 }
 
-/* dweight[c] += sum over channel c of (x > 0 ? 0 : x*dy), in double over a
- * fixed partition, so the sum does not depend on the thread count. */
-static void prelu_slope_grad(const al_act_run *run, size_t n, const float *x, const float *dy,
-                             size_t nw, float *dweight)
+/* Channels [c0, c1) of a [rows, channels] tensor (inner 1), one chunk. */
+static void prelu_chunk(const al_act *a, size_t rows, size_t c_n, size_t c0, size_t c1, const float *x,
+                        const float *dy, float *out, const float *weight, float *dweight, int backward)
 {
-    al_kslope_sum slope_sum = kernels_for(run->isa)->slope_sum;
-    int nt = team_size(run, n);
-    if (nw > 1) {
-        size_t c_n = run->channels, inner = run->inner, rows = n / inner;
+    double slope[CHANNEL_CHUNK];
+    memset(slope, 0, sizeof slope);
+    for (size_t r = 0; r < rows; r++) {
+        size_t at = r * c_n + c0;
+        if (backward)
+            prelu_row_backward(x + at, dy + at, out + at, weight + c0, c1 - c0, a->kink_set, (float)a->kink,
+                               dweight ? slope : NULL);
+        else
+            prelu_row_forward(x + at, out + at, weight + c0, c1 - c0);
+    }
+    for (size_t c = c0; dweight && c < c1; c++)
+        dweight[c] += (float)slope[c - c0];
+}
+
+/* Channel c of a tensor with inner > 1: its segments of `inner` elements. */
+static void prelu_channel(const al_act *a, const al_kernels *kern, const al_act_run *run, size_t n, size_t c,
+                          const float *x, const float *dy, float *out, const float *weight, float *dweight,
+                          int backward)
+{
+    size_t inner = run->inner, c_n = run->channels;
+    al_kconst k = resolve(a, run, weight[c], n);
+    double slope = 0;
+    for (size_t at = c * inner; at < n; at += c_n * inner) {
+        if (!backward)
+            kern->pairs[k.kernel].forward(&k, at, at + inner, x, out);
+        else if (dweight)
+            slope += kern->prelu_backward(&k, at, at + inner, x, dy, out);
+        else
+            kern->pairs[k.kernel].backward(&k, at, at + inner, x, NULL, dy, out);
+    }
+    if (dweight)
+        dweight[c] += (float)slope;
+}
+
+static void prelu_channels(const al_act *a, const al_act_run *run, size_t n, const float *x, const float *dy,
+                           float *out, const float *weight, float *dweight, int backward)
+{
+    size_t c_n = run->channels, inner = run->inner;
+    int nt = run->row_length ? 1 : team_size(run, n);
+    if (inner > 1) {
+        const al_kernels *kern = kernels_for(run->isa);
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (size_t c = 0; c < c_n; c++) {
-            double s = 0;
-            for (size_t r = c; r < rows; r += c_n)
-                s += slope_sum(x + r * inner, dy + r * inner, inner);
-            dweight[c] += (float)s;
-        }
+        for (size_t c = 0; c < c_n; c++)
+            prelu_channel(a, kern, run, n, c, x, dy, out, weight, dweight, backward);
+        return;
+    }
+    /* block mode (the caller keeps row_length == channels): the block's channels */
+    size_t c0 = run->row_length ? run->col_begin : 0, c1 = run->row_length ? run->col_end : c_n;
+    size_t chunks = c1 > c0 ? (c1 - c0 + CHANNEL_CHUNK - 1) / CHANNEL_CHUNK : 0;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (size_t ch = 0; ch < chunks; ch++) {
+        size_t b = c0 + ch * CHANNEL_CHUNK, e = b + CHANNEL_CHUNK < c1 ? b + CHANNEL_CHUNK : c1;
+        prelu_chunk(a, n / c_n, c_n, b, e, x, dy, out, weight, dweight, backward);
+    }
+}
+
+/* PReLU with one slope: dx and the slope gradient in one pass, summed in
+ * double over a fixed partition (thread-count independent). */
+static void prelu_shared_backward(const al_kernels *kern, const al_kconst *k, const al_act_run *run, size_t n,
+                                  const float *x, const float *dy, float *dx, float *dweight)
+{
+    spans s = spans_of(run, n);
+    if (run->row_length) {
+        double total = 0;
+        for (size_t r = 0; r < s.count; r++)
+            total += kern->prelu_backward(k, r * s.stride + s.first, r * s.stride + s.first + s.length, x, dy, dx);
+        dweight[0] += (float)total;
         return;
     }
     double part[SLOPE_BLOCKS];
+    int nt = team_size(run, n);
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int blk = 0; blk < SLOPE_BLOCKS; blk++) {
         size_t b = n * (size_t)blk / SLOPE_BLOCKS, e = n * (size_t)(blk + 1) / SLOPE_BLOCKS;
-        part[blk] = slope_sum(x + b, dy + b, e - b);
+        part[blk] = kern->prelu_backward(k, b, e, x, dy, dx);
     }
     double total = 0;
     for (int blk = 0; blk < SLOPE_BLOCKS; blk++)
@@ -223,12 +302,19 @@ void al_act_forward_f32(const al_act *a, const al_act_run *run, size_t n,
                         const float *x, float *y, const float *weight)
 {
     if (al_act_weight_count(a) > 1) {
-        prelu_channels(a, run, n, x, x, y, weight, 0);
+        prelu_channels(a, run, n, x, NULL, y, weight, NULL, 0);
         return;
     }
     float shared = al_act_info_of(a->id)->learnable ? weight[0] : 0.0f;
     al_kconst k = resolve(a, run, shared, n);
-    run_forward(kernels_for(run->isa), &k, run, n, x, y);
+    const al_kernels *kern = kernels_for(run->isa);
+    if (!run->row_length) {
+        run_forward(kern, &k, run, n, x, y);
+        return;
+    }
+    spans s = spans_of(run, n);
+    for (size_t r = 0; r < s.count; r++)
+        kern->pairs[k.kernel].forward(&k, r * s.stride + s.first, r * s.stride + s.first + s.length, x, y);
 }
 
 void al_act_backward_f32(const al_act *a, const al_act_run *run, size_t n,
@@ -236,17 +322,23 @@ void al_act_backward_f32(const al_act *a, const al_act_run *run, size_t n,
                          float *dx, const float *weight, float *dweight)
 {
     int learnable = al_act_info_of(a->id)->learnable;
-    if (learnable) {
-        size_t nw = al_act_weight_count(a);
-        /* the slope gradient reads dy, so it goes first: dx may alias dy */
-        if (dweight)
-            prelu_slope_grad(run, n, x, dy, nw, dweight);
-        if (nw > 1) {
-            prelu_channels(a, run, n, x, dy, dx, weight, 1);
-            return;
-        }
+    if (learnable && al_act_weight_count(a) > 1) {
+        prelu_channels(a, run, n, x, dy, dx, weight, dweight, 1);
+        return;
     }
     float shared = learnable ? weight[0] : 0.0f;
     al_kconst k = resolve(a, run, shared, n);
-    run_backward(kernels_for(run->isa), &k, run, n, x, y, dy, dx);
+    const al_kernels *kern = kernels_for(run->isa);
+    if (learnable && dweight) {
+        prelu_shared_backward(kern, &k, run, n, x, dy, dx, dweight);
+        return;
+    }
+    if (!run->row_length) {
+        run_backward(kern, &k, run, n, x, y, dy, dx);
+        return;
+    }
+    spans s = spans_of(run, n);
+    for (size_t r = 0; r < s.count; r++)
+        kern->pairs[k.kernel].backward(&k, r * s.stride + s.first, r * s.stride + s.first + s.length, x, y, dy,
+                                       dx);
 }

@@ -43,6 +43,11 @@ typedef struct al_act_row {
 /* The row of id (an out-of-range id gives Identity's), never NULL. */
 const al_act_row *al_act_row_of(al_act_id id);
 
+/* The float32 vector erf and exp the kernels of isa use, over n elements
+ * (for tests/test_act_math.c and bench/math.c). */
+void al_erf_f32(al_isa isa, const float *x, float *y, size_t n);
+void al_exp_f32(al_isa isa, const float *x, float *y, size_t n);
+
 /* SELU's constants (Klambauer et al. 2017). */
 #define AL_SELU_ALPHA 1.6732632423543772848170429916717
 #define AL_SELU_SCALE 1.0507009873554804934193349852946

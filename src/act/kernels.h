@@ -59,13 +59,19 @@ typedef struct al_kernel_pair {
     al_kbackward backward;
 } al_kernel_pair;
 
-/* sum over n elements of (x > 0 ? 0 : x*dy): PReLU's slope gradient */
-typedef double (*al_kslope_sum)(const float *x, const float *dy, size_t n);
+/* PReLU's backward with one slope (k->p0) over [begin, end) in one pass:
+ * writes dx and returns the slope gradient, the sum of (x > 0 ? 0 : x*dy). */
+typedef double (*al_kprelu_backward)(const al_kconst *k, size_t begin, size_t end, const float *x,
+                                     const float *dy, float *dx);
+
+/* y = f(x) for n elements: the vector math the kernels use (erf, exp). */
+typedef void (*al_kmap)(const float *x, float *y, size_t n);
 
 /* One ISA's kernels: pairs[AL_KERNEL_COUNT], indexed by al_kernel_id. */
 typedef struct al_kernels {
     const al_kernel_pair *pairs;
-    al_kslope_sum slope_sum;
+    al_kprelu_backward prelu_backward;
+    al_kmap erf, exp;
 } al_kernels;
 
 extern const al_kernels al_kernels_generic;

@@ -31,10 +31,24 @@ static inline M mand(M a, M b) { return _mm256_and_ps(a, b); }
 static inline M mor(M a, M b) { return _mm256_or_ps(a, b); }
 /* m ? b : a, lane by lane */
 static inline V vsel(M m, V a, V b) { return _mm256_blendv_ps(a, b, m); }
+/* c - a*b */
+static inline V vfnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+/* x86's min and max: the second operand when either is NaN */
+static inline V vmin(V a, V b) { return _mm256_min_ps(a, b); }
+static inline V vmax(V a, V b) { return _mm256_max_ps(a, b); }
+static inline V vnegabs(V a) { return _mm256_or_ps(a, _mm256_set1_ps(-0.0f)); }
+/* 2^k for integral k in [-126, 127], from its exponent bits */
+static inline V pow2(__m256i k)
+{
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
+}
+/* p * 2^n for integral n, in two steps of at most 2^127 (n is clamped to
+ * [-252, 254], past which the result is 0 or inf anyway): the second
+ * multiplication rounds once, to inf, 0 or a subnormal */
+static inline V vrecip(V d) { return _mm256_div_ps(_mm256_set1_ps(1.0f), d); }
 static inline V vexp(V a) { return Sleef_expf8_u10avx2(a); }
 static inline V vlog1p(V a) { return Sleef_log1pf8_u10avx2(a); }
 static inline V vtanh(V a) { return Sleef_tanhf8_u35avx2(a); }
-static inline V verfc(V a) { return Sleef_erfcf8_u15avx2(a); }
 
 static inline __m256i lowbias(__m256i x)
 {
@@ -62,4 +76,4 @@ static inline float vhsum(V a)
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx2 = {kernel_pairs, slope_sum_any};
+const al_kernels al_kernels_avx2 = {kernel_pairs, prelu_backward_any, map_erf, map_exp};

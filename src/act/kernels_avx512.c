@@ -31,10 +31,22 @@ static inline M mand(M a, M b) { return _kand_mask16(a, b); }
 static inline M mor(M a, M b) { return _kor_mask16(a, b); }
 /* m ? b : a, lane by lane */
 static inline V vsel(M m, V a, V b) { return _mm512_mask_blend_ps(m, a, b); }
+/* c - a*b */
+static inline V vfnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+/* x86's min and max: the second operand when either is NaN */
+static inline V vmin(V a, V b) { return _mm512_min_ps(a, b); }
+static inline V vmax(V a, V b) { return _mm512_max_ps(a, b); }
+static inline V vnegabs(V a) { return _mm512_or_ps(a, _mm512_set1_ps(-0.0f)); }
+/* p * 2^n for integral n: VSCALEFPS rounds once, to inf, 0 or a subnormal */
+/* 1/d for finite d >= 1: a 14-bit estimate and one Newton step */
+static inline V vrecip(V d)
+{
+    V r = _mm512_rcp14_ps(d);
+    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+}
 static inline V vexp(V a) { return Sleef_expf16_u10avx512f(a); }
 static inline V vlog1p(V a) { return Sleef_log1pf16_u10avx512f(a); }
 static inline V vtanh(V a) { return Sleef_tanhf16_u35avx512f(a); }
-static inline V verfc(V a) { return Sleef_erfcf16_u15avx512f(a); }
 
 /* lowbias32 twice, keyed: the same bits as al_hash_u32 for each lane. */
 static inline __m512i lowbias(__m512i x)
@@ -58,4 +70,4 @@ static inline float vhsum(V a) { return _mm512_reduce_add_ps(a); }
 
 #include "act/kernels.inc"
 
-const al_kernels al_kernels_avx512 = {kernel_pairs, slope_sum_any};
+const al_kernels al_kernels_avx512 = {kernel_pairs, prelu_backward_any, map_erf, map_exp};

@@ -205,33 +205,32 @@ static void threshold_resolve(const double *p, const al_act_run *run, float weig
 
 static const char *const gelu_choices[] = {"none", "tanh", NULL};
 
-/* Each row's comment gives y and dy/dx. */
 static const al_act_row table[AL_ACT_COUNT] = {
-    /* max(0, x); 1 if x > 0 else 0 */
     [AL_ACT_RELU] = {
-        .info = {.id = AL_ACT_RELU, .name = "ReLU", PARAMS(PINPLACE),
+        .info = {.id = AL_ACT_RELU, .name = "ReLU", .formula = "max(0, x)",
+                 .derivative = "1 if x > 0 else 0", PARAMS(PINPLACE),
                  .has_kink = true, .kink_text = "0 at x = 0"},
         .kinks = relu_kinks, .gain = gain_relu,
         .eval_f64 = al_ref_relu, .kernel = AL_KERNEL_RELU,
     },
-    /* min(max(0, x), 6); 1 if 0 < x < 6 else 0 */
     [AL_ACT_RELU6] = {
-        .info = {.id = AL_ACT_RELU6, .name = "ReLU6", PARAMS(PINPLACE),
+        .info = {.id = AL_ACT_RELU6, .name = "ReLU6", .formula = "min(max(0, x), 6)",
+                 .derivative = "1 if 0 < x < 6 else 0", PARAMS(PINPLACE),
                  .has_kink = true, .kink_text = "0 at x = 0 and x = 6"},
         .kinks = relu6_kinks, .gain = gain_relu,
         .eval_f64 = al_ref_relu6, .kernel = AL_KERNEL_CLAMP, .resolve = relu6_resolve,
     },
-    /* x if x > 0 else s*x; 1 or s */
     [AL_ACT_LEAKY_RELU] = {
-        .info = {.id = AL_ACT_LEAKY_RELU, .name = "LeakyReLU",
+        .info = {.id = AL_ACT_LEAKY_RELU, .name = "LeakyReLU", .formula = "x if x > 0 else s*x",
+                 .derivative = "1 or s",
                  PARAMS(PF("negative_slope", 0.01, "0.01"), PINPLACE),
                  .has_kink = true, .kink_text = "s at x = 0"},
         .kinks = leaky_kinks, .gain = leaky_gain,
         .eval_f64 = al_ref_leaky_relu, .kernel = AL_KERNEL_LEAKY, .resolve = leaky_resolve,
     },
-    /* x if x > 0 else a*x, a learned; 1 or a; d/da = x if x <= 0 */
     [AL_ACT_PRELU] = {
-        .info = {.id = AL_ACT_PRELU, .name = "PReLU",
+        .info = {.id = AL_ACT_PRELU, .name = "PReLU", .formula = "x if x > 0 else a*x, a learned",
+                 .derivative = "1 or a; d/da = x if x <= 0",
                  PARAMS({.name = "num_parameters", .type = AL_PARAM_INT, .default_value = 1, .min = 1,
                          .max = 1e9, .default_text = "1"},
                         PF("init", 0.25, "0.25")),
@@ -240,140 +239,140 @@ static const al_act_row table[AL_ACT_COUNT] = {
         .weight_count = prelu_weight_count, .init_weight = prelu_init_weight,
         .eval_f64 = al_ref_prelu, .kernel = AL_KERNEL_LEAKY, .resolve = prelu_resolve,
     },
-    /* x if x > 0 else r*x, r ~ U(lower, upper), in eval r = the mean; 1 or r */
     [AL_ACT_RRELU] = {
-        .info = {.id = AL_ACT_RRELU, .name = "RReLU",
+        .info = {.id = AL_ACT_RRELU, .name = "RReLU", .formula = "x if x > 0 else r*x, r ~ U(lower, upper); eval r = mean",
+                 .derivative = "1 or r",
                  PARAMS(PF("lower", 1.0 / 8.0, "1/8"), PF("upper", 1.0 / 3.0, "1/3"), PINPLACE),
                  .has_kink = true, .kink_text = "r at x = 0 (eval: (lower+upper)/2)", .stochastic = true},
         .kinks = rrelu_kinks, .gain = rrelu_gain, .check = rrelu_check,
         .eval_f64 = al_ref_rrelu, .kernel = AL_KERNEL_RRELU, .resolve = rrelu_resolve,
     },
-    /* x if x > 0 else alpha*(exp(x) - 1); 1 or alpha*exp(x) */
     [AL_ACT_ELU] = {
-        .info = {.id = AL_ACT_ELU, .name = "ELU", PARAMS(PF("alpha", 1.0, "1.0"), PINPLACE),
+        .info = {.id = AL_ACT_ELU, .name = "ELU", .formula = "x if x > 0 else alpha*(exp(x) - 1)",
+                 .derivative = "1 or alpha*exp(x)", PARAMS(PF("alpha", 1.0, "1.0"), PINPLACE),
                  .has_kink = true, .kink_text = "alpha at x = 0"},
         .kinks = elu_kinks, .gain = gain_relu,
         .eval_f64 = al_ref_elu, .kernel = AL_KERNEL_ELU, .resolve = elu_resolve,
     },
-    /* max(0,x) + min(0, alpha*(exp(x/alpha) - 1)); 1 or exp(x/alpha) */
     [AL_ACT_CELU] = {
-        .info = {.id = AL_ACT_CELU, .name = "CELU", PARAMS(PF("alpha", 1.0, "1.0"), PINPLACE),
+        .info = {.id = AL_ACT_CELU, .name = "CELU", .formula = "max(0,x) + min(0, alpha*(exp(x/alpha) - 1))",
+                 .derivative = "1 or exp(x/alpha)", PARAMS(PF("alpha", 1.0, "1.0"), PINPLACE),
                  .has_kink = true, .kink_text = "1 at x = 0"},
         .kinks = celu_kinks, .gain = gain_relu, .check = celu_check,
         .eval_f64 = al_ref_celu, .kernel = AL_KERNEL_ELU, .resolve = celu_resolve,
     },
-    /* lambda*(x if x > 0 else alpha*(exp(x) - 1)); lambda or lambda*alpha*exp(x) */
     [AL_ACT_SELU] = {
-        .info = {.id = AL_ACT_SELU, .name = "SELU", PARAMS(PINPLACE),
+        .info = {.id = AL_ACT_SELU, .name = "SELU", .formula = "lambda*(x if x > 0 else alpha*(exp(x) - 1))",
+                 .derivative = "lambda or lambda*alpha*exp(x)", PARAMS(PINPLACE),
                  .has_kink = true, .kink_text = "lambda*alpha = 1.7581 at x = 0"},
         .kinks = selu_kinks, .gain = selu_gain,
         .eval_f64 = al_ref_selu, .kernel = AL_KERNEL_ELU, .resolve = selu_resolve,
     },
-    /* x*Phi(x), or 'tanh': 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))); Phi(x) + x*phi(x) */
     [AL_ACT_GELU] = {
-        .info = {.id = AL_ACT_GELU, .name = "GELU",
+        .info = {.id = AL_ACT_GELU, .name = "GELU", .formula = "x*Phi(x); 'tanh': 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))",
+                 .derivative = "Phi(x) + x*phi(x)",
                  PARAMS({.name = "approximate", .type = AL_PARAM_CHOICE, .max = 1,
                          .choices = gelu_choices, .default_text = "'none'"}),
                  .kink_text = ""},
         .gain = gain_relu,
         .eval_f64 = al_ref_gelu, .kernel = AL_KERNEL_GELU, .resolve = gelu_resolve,
     },
-    /* x*sigmoid(x); s(x)(1 + x(1 - s(x))) */
     [AL_ACT_SILU] = {
-        .info = {.id = AL_ACT_SILU, .name = "SiLU", PARAMS(PINPLACE), .kink_text = ""},
+        .info = {.id = AL_ACT_SILU, .name = "SiLU", .formula = "x*sigmoid(x)",
+                 .derivative = "s(x)(1 + x(1 - s(x)))", PARAMS(PINPLACE), .kink_text = ""},
         .gain = gain_relu,
         .eval_f64 = al_ref_silu, .kernel = AL_KERNEL_SILU,
     },
-    /* x*tanh(softplus(x)); tanh(sp) + x*sigmoid(x)(1 - tanh(sp)^2) */
     [AL_ACT_MISH] = {
-        .info = {.id = AL_ACT_MISH, .name = "Mish", PARAMS(PINPLACE), .kink_text = ""},
+        .info = {.id = AL_ACT_MISH, .name = "Mish", .formula = "x*tanh(softplus(x))",
+                 .derivative = "tanh(sp) + x*sigmoid(x)(1 - tanh(sp)^2)", PARAMS(PINPLACE), .kink_text = ""},
         .gain = gain_relu,
         .eval_f64 = al_ref_mish, .kernel = AL_KERNEL_MISH,
     },
-    /* log(1 + exp(beta*x))/beta, x if beta*x > threshold; sigmoid(beta*x), 1 there */
     [AL_ACT_SOFTPLUS] = {
-        .info = {.id = AL_ACT_SOFTPLUS, .name = "Softplus",
+        .info = {.id = AL_ACT_SOFTPLUS, .name = "Softplus", .formula = "log(1 + exp(beta*x))/beta; x if beta*x > threshold",
+                 .derivative = "sigmoid(beta*x); 1 if beta*x > threshold",
                  PARAMS(PF("beta", 1.0, "1.0"), PF("threshold", 20.0, "20.0")), .kink_text = ""},
         .gain = gain_relu, .check = softplus_check,
         .eval_f64 = al_ref_softplus, .kernel = AL_KERNEL_SOFTPLUS, .resolve = softplus_resolve,
     },
-    /* x/(1 + |x|); 1/(1 + |x|)^2 */
     [AL_ACT_SOFTSIGN] = {
-        .info = {.id = AL_ACT_SOFTSIGN, .name = "Softsign",
+        .info = {.id = AL_ACT_SOFTSIGN, .name = "Softsign", .formula = "x/(1 + |x|)",
+                 .derivative = "1/(1 + |x|)^2",
                  .has_kink = true, .kink_text = "1 at x = 0", .saturating = true},
         .kinks = softsign_kinks,
         .eval_f64 = al_ref_softsign, .kernel = AL_KERNEL_SOFTSIGN,
     },
-    /* tanh(x); 1 - y^2 */
     [AL_ACT_TANH] = {
-        .info = {.id = AL_ACT_TANH, .name = "Tanh", .kink_text = "", .saturating = true,
+        .info = {.id = AL_ACT_TANH, .name = "Tanh", .formula = "tanh(x)",
+                 .derivative = "1 - y^2", .kink_text = "", .saturating = true,
                  .uses_output = true},
         .gain = gain_tanh,
         .eval_f64 = al_ref_tanh, .kernel = AL_KERNEL_TANH,
     },
-    /* 1/(1 + exp(-x)); y(1 - y) */
     [AL_ACT_SIGMOID] = {
-        .info = {.id = AL_ACT_SIGMOID, .name = "Sigmoid", .kink_text = "", .saturating = true,
+        .info = {.id = AL_ACT_SIGMOID, .name = "Sigmoid", .formula = "1/(1 + exp(-x))",
+                 .derivative = "y(1 - y)", .kink_text = "", .saturating = true,
                  .uses_output = true},
         .eval_f64 = al_ref_sigmoid, .kernel = AL_KERNEL_SIGMOID,
     },
-    /* clamp(x, min_val, max_val); 1 if min_val < x < max_val else 0 */
     [AL_ACT_HARDTANH] = {
-        .info = {.id = AL_ACT_HARDTANH, .name = "Hardtanh",
+        .info = {.id = AL_ACT_HARDTANH, .name = "Hardtanh", .formula = "clamp(x, min_val, max_val)",
+                 .derivative = "1 if min_val < x < max_val else 0",
                  PARAMS(PF("min_val", -1.0, "-1.0"), PF("max_val", 1.0, "1.0"), PINPLACE),
                  .has_kink = true, .kink_text = "0 at x = min_val and x = max_val", .saturating = true},
         .kinks = hardtanh_kinks, .gain = gain_tanh, .check = hardtanh_check,
         .eval_f64 = al_ref_hardtanh, .kernel = AL_KERNEL_CLAMP, .resolve = hardtanh_resolve,
     },
-    /* clamp(x/6 + 1/2, 0, 1); 1/6 if -3 < x < 3 else 0 */
     [AL_ACT_HARDSIGMOID] = {
-        .info = {.id = AL_ACT_HARDSIGMOID, .name = "Hardsigmoid", PARAMS(PINPLACE),
+        .info = {.id = AL_ACT_HARDSIGMOID, .name = "Hardsigmoid", .formula = "clamp(x/6 + 1/2, 0, 1)",
+                 .derivative = "1/6 if -3 < x < 3 else 0", PARAMS(PINPLACE),
                  .has_kink = true, .kink_text = "0 at x = -3 and x = 3", .saturating = true},
         .kinks = hardsigmoid_kinks,
         .eval_f64 = al_ref_hardsigmoid, .kernel = AL_KERNEL_HARDSIGMOID,
     },
-    /* x*clamp(x + 3, 0, 6)/6; x/3 + 1/2 on [-3, 3], 0 below, 1 above */
     [AL_ACT_HARDSWISH] = {
-        .info = {.id = AL_ACT_HARDSWISH, .name = "Hardswish", PARAMS(PINPLACE),
+        .info = {.id = AL_ACT_HARDSWISH, .name = "Hardswish", .formula = "x*clamp(x + 3, 0, 6)/6",
+                 .derivative = "x/3 + 1/2 on [-3, 3]; 0 below, 1 above", PARAMS(PINPLACE),
                  .has_kink = true, .kink_text = "-0.5 at x = -3, 1.5 at x = 3"},
         .kinks = hardswish_kinks, .gain = gain_relu,
         .eval_f64 = al_ref_hardswish, .kernel = AL_KERNEL_HARDSWISH,
     },
-    /* min(x, 0) - log1p(exp(-|x|)); 1 - sigmoid(x) */
     [AL_ACT_LOGSIGMOID] = {
-        .info = {.id = AL_ACT_LOGSIGMOID, .name = "LogSigmoid", .kink_text = ""},
+        .info = {.id = AL_ACT_LOGSIGMOID, .name = "LogSigmoid", .formula = "min(x, 0) - log1p(exp(-|x|))",
+                 .derivative = "1 - sigmoid(x)", .kink_text = ""},
         .eval_f64 = al_ref_logsigmoid, .kernel = AL_KERNEL_LOGSIGMOID,
     },
-    /* x - tanh(x); tanh(x)^2 */
     [AL_ACT_TANHSHRINK] = {
-        .info = {.id = AL_ACT_TANHSHRINK, .name = "Tanhshrink", .kink_text = ""},
+        .info = {.id = AL_ACT_TANHSHRINK, .name = "Tanhshrink", .formula = "x - tanh(x)",
+                 .derivative = "tanh(x)^2", .kink_text = ""},
         .eval_f64 = al_ref_tanhshrink, .kernel = AL_KERNEL_TANHSHRINK,
     },
-    /* x - lambd if x > lambd, x + lambd if x < -lambd, else 0; 1 outside [-lambd, lambd], else 0 */
     [AL_ACT_SOFTSHRINK] = {
-        .info = {.id = AL_ACT_SOFTSHRINK, .name = "Softshrink", PARAMS(PF_NONNEG("lambd", 0.5, "0.5")),
+        .info = {.id = AL_ACT_SOFTSHRINK, .name = "Softshrink", .formula = "x - lambd if x > lambd; x + lambd if x < -lambd; else 0",
+                 .derivative = "1 outside [-lambd, lambd], else 0", PARAMS(PF_NONNEG("lambd", 0.5, "0.5")),
                  .has_kink = true, .kink_text = "0 at x = -lambd and x = lambd"},
         .kinks = shrink_kinks,
         .eval_f64 = al_ref_softshrink, .kernel = AL_KERNEL_SOFTSHRINK, .resolve = shrink_resolve,
     },
-    /* x if |x| > lambd else 0; 1 if |x| > lambd else 0 */
     [AL_ACT_HARDSHRINK] = {
-        .info = {.id = AL_ACT_HARDSHRINK, .name = "Hardshrink", PARAMS(PF_NONNEG("lambd", 0.5, "0.5")),
+        .info = {.id = AL_ACT_HARDSHRINK, .name = "Hardshrink", .formula = "x if |x| > lambd else 0",
+                 .derivative = "1 if |x| > lambd else 0", PARAMS(PF_NONNEG("lambd", 0.5, "0.5")),
                  .has_kink = true, .kink_text = "0 at x = -lambd and x = lambd"},
         .kinks = shrink_kinks,
         .eval_f64 = al_ref_hardshrink, .kernel = AL_KERNEL_HARDSHRINK, .resolve = shrink_resolve,
     },
-    /* x if x > threshold else value; 1 if x > threshold else 0 */
     [AL_ACT_THRESHOLD] = {
-        .info = {.id = AL_ACT_THRESHOLD, .name = "Threshold",
+        .info = {.id = AL_ACT_THRESHOLD, .name = "Threshold", .formula = "x if x > threshold else value",
+                 .derivative = "1 if x > threshold else 0",
                  PARAMS(PREQ("threshold"), PREQ("value"), PINPLACE),
                  .has_kink = true, .kink_text = "0 at x = threshold"},
         .kinks = threshold_kinks,
         .eval_f64 = al_ref_threshold, .kernel = AL_KERNEL_THRESHOLD, .resolve = threshold_resolve,
     },
-    /* x; 1 */
     [AL_ACT_IDENTITY] = {
-        .info = {.id = AL_ACT_IDENTITY, .name = "Identity", .kink_text = ""},
+        .info = {.id = AL_ACT_IDENTITY, .name = "Identity", .formula = "x",
+                 .derivative = "1", .kink_text = ""},
         .eval_f64 = al_ref_identity, .kernel = AL_KERNEL_IDENTITY,
     },
 };

@@ -7,22 +7,16 @@
  * bounded multiple of the file's own size. */
 #include "actlab/data.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include "actlab/util.h"
+#include "data/source.h"
 
 #define IDX_MAX_RANK 4
-/* deflate cannot expand data more than 1032 times (zlib's FAQ); a header
- * claiming more than that from a gzip file is lying */
-#define GZIP_MAX_RATIO 1032u
-/* gzread takes an unsigned length; read in pieces well below it */
-#define GZ_CHUNK ((size_t)1 << 30)
 
 typedef struct idx_type {
     unsigned code;
@@ -36,106 +30,6 @@ static const idx_type IDX_TYPES[] = {
     {0x0B, "short", 2, AL_DTYPE_I32},        {0x0C, "int", 4, AL_DTYPE_I32},
     {0x0D, "float", 4, AL_DTYPE_F32},        {0x0E, "double", 8, AL_DTYPE_F64},
 };
-
-/* One source of bytes: a plain FILE or a zlib stream. */
-typedef struct source {
-    const char *path;
-    FILE *plain;
-    gzFile gz;
-} source;
-
-/* zlib's message without the "path: " it puts in front (ours names the file). */
-static const char *gz_message(gzFile gz, const char *path, int *code)
-{
-    const char *msg = gzerror(gz, code);
-    size_t len = strlen(path);
-    if (strncmp(msg, path, len) == 0 && msg[len] == ':' && msg[len + 1] == ' ')
-        msg += len + 2;
-    return msg;
-}
-
-/* Reads up to n bytes; returns how many, and sets *failed with a message
- * when the stream is broken (as opposed to merely ending). */
-static size_t source_read(source *s, void *buf, size_t n, int *failed, al_error *err)
-{
-    *failed = 0;
-    size_t got = 0;
-    unsigned char *p = buf;
-    if (s->plain) {
-        got = fread(p, 1, n, s->plain);
-        if (got < n && ferror(s->plain)) {
-            *failed = 1;
-            al_error_set(err, AL_ERR_IO, "reading '%s': %s", s->path, strerror(errno));
-        }
-        return got;
-    }
-    while (got < n) {
-        size_t want = n - got < GZ_CHUNK ? n - got : GZ_CHUNK;
-        int r = gzread(s->gz, p + got, (unsigned)want);
-        if (r < 0 || (r == 0 && !gzeof(s->gz))) {
-            int code = 0;
-            const char *msg = gz_message(s->gz, s->path, &code);
-            *failed = 1;
-            al_error_set(err, code == Z_ERRNO ? AL_ERR_IO : AL_ERR_FORMAT,
-                         "reading '%s': corrupt gzip data: %s", s->path,
-                         code == Z_ERRNO ? strerror(errno) : msg);
-            return got;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    /* zlib reports a stream cut short as Z_BUF_ERROR only after the reads */
-    int code = 0;
-    const char *msg = gz_message(s->gz, s->path, &code);
-    if (code != Z_OK && code != Z_BUF_ERROR) {
-        *failed = 1;
-        al_error_set(err, AL_ERR_FORMAT, "reading '%s': corrupt gzip data: %s", s->path, msg);
-    } else if (code == Z_BUF_ERROR) {
-        *failed = 1;
-        al_error_set(err, AL_ERR_FORMAT,
-                     "reading '%s': truncated gzip stream (%s): the file was cut short",
-                     s->path, msg);
-    }
-    return got;
-}
-
-static void source_close(source *s)
-{
-    if (s->plain)
-        fclose(s->plain);
-    if (s->gz)
-        gzclose(s->gz);
-    s->plain = NULL;
-    s->gz = NULL;
-}
-
-/* Opens path, looks at its first two bytes and keeps it open as the right
- * kind of source; *file_bytes gets its size on disk. */
-static al_status source_open(source *s, const char *path, int *is_gzip, size_t *file_bytes,
-                             al_error *err)
-{
-    memset(s, 0, sizeof *s);
-    s->path = path;
-    FILE *f;
-    al_status st = al_file_open_regular(path, &f, file_bytes, err);
-    if (st != AL_OK)
-        return st;
-    unsigned char magic[2] = {0, 0};
-    size_t got = fread(magic, 1, 2, f);
-    *is_gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    if (!*is_gzip) {
-        rewind(f);
-        s->plain = f;
-        return AL_OK;
-    }
-    fclose(f);
-    s->gz = gzopen(path, "rb");
-    if (!s->gz)
-        return al_error_set(err, AL_ERR_IO, "cannot open '%s': %s", path,
-                            errno ? strerror(errno) : "out of memory");
-    return AL_OK;
-}
 
 static const idx_type *find_type(unsigned code)
 {
@@ -199,13 +93,13 @@ static void dims_text(int rank, const size_t *dims, char *buf, size_t size)
     al_array_shape_text(&tmp, buf, size);
 }
 
-static al_status read_idx(source *s, const char *path, int is_gzip, size_t file_bytes,
+static al_status read_idx(al_source *s, const char *path, int is_gzip, size_t file_bytes,
                           al_array *out, al_error *err)
 {
     const char *how = is_gzip ? " (after gzip decompression)" : "";
     unsigned char head[4 + 4 * IDX_MAX_RANK];
     int failed;
-    size_t got = source_read(s, head, 4, &failed, err);
+    size_t got = al_source_read(s, head, 4, &failed, err);
     if (failed)
         return err ? err->status : AL_ERR_FORMAT;
     if (got < 4)
@@ -229,7 +123,7 @@ static al_status read_idx(source *s, const char *path, int is_gzip, size_t file_
                             "reading '%s': rank %d: actlab reads IDX files of rank 1 to %d",
                             path, rank, IDX_MAX_RANK);
     size_t dim_bytes = 4 * (size_t)rank;
-    got = source_read(s, head + 4, dim_bytes, &failed, err);
+    got = al_source_read(s, head + 4, dim_bytes, &failed, err);
     if (failed)
         return err ? err->status : AL_ERR_FORMAT;
     if (got < dim_bytes)
@@ -271,22 +165,22 @@ static al_status read_idx(source *s, const char *path, int is_gzip, size_t file_
                                 "reading '%s': %zu bytes of trailing data: %s of %s needs %zu "
                                 "bytes, %zu follow the header", path, left - data_bytes, text,
                                 t->name, data_bytes, left);
-    } else if ((double)data_bytes > (double)GZIP_MAX_RATIO * (double)file_bytes + 1024.0) {
+    } else if ((double)data_bytes > (double)AL_GZIP_MAX_RATIO * (double)file_bytes + 1024.0) {
         return al_error_set(err, AL_ERR_FORMAT,
                             "reading '%s': the header claims %s of %s, %zu bytes, but a gzip "
                             "file of %zu bytes cannot hold more than %.4g: corrupt or truncated",
                             path, text, t->name, data_bytes, file_bytes,
-                            (double)GZIP_MAX_RATIO * (double)file_bytes);
+                            (double)AL_GZIP_MAX_RATIO * (double)file_bytes);
     }
     al_status st = al_array_create(out, t->dtype, rank, dims, err);
     if (st != AL_OK)
         return al_error_prefix(err, "reading '%s': ", path);
-    got = source_read(s, out->data, data_bytes, &failed, err);
+    got = al_source_read(s, out->data, data_bytes, &failed, err);
     if (!failed && got == data_bytes) {
         /* one more byte must not be there; for gzip this also makes zlib
          * check the stream's CRC and length trailer */
         unsigned char extra;
-        size_t more = source_read(s, &extra, 1, &failed, err);
+        size_t more = al_source_read(s, &extra, 1, &failed, err);
         if (!failed && more > 0)
             st = al_error_set(err, AL_ERR_FORMAT,
                               "reading '%s': trailing data%s: %s of %s needs %zu bytes but more "
@@ -309,14 +203,14 @@ static al_status read_idx(source *s, const char *path, int is_gzip, size_t file_
 al_status al_idx_read(const char *path, al_array *out, al_error *err)
 {
     memset(out, 0, sizeof *out);
-    source s;
+    al_source s;
     int is_gzip = 0;
     size_t file_bytes = 0;
-    al_status st = source_open(&s, path, &is_gzip, &file_bytes, err);
+    al_status st = al_source_open(&s, path, &is_gzip, &file_bytes, err);
     if (st != AL_OK)
         return st;
     st = read_idx(&s, path, is_gzip, file_bytes, out, err);
-    source_close(&s);
+    al_source_close(&s);
     return st;
 }
 
@@ -406,6 +300,14 @@ al_status al_dataset_load_fashion_mnist(const char *dir, al_data_subset subset,
         }
         al_dataset_set_name(*out, subset == AL_DATA_TRAIN ? "fashion-mnist-train"
                                                           : "fashion-mnist-test");
+        /* the class names of Zalando's README, in label order */
+        static const char *const class_names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                              "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+        st = al_dataset_set_class_names(*out, class_names, 10, err);
+        if (st != AL_OK) {
+            al_dataset_free(*out);
+            *out = NULL;
+        }
     }
     return st;
 }

@@ -1,6 +1,8 @@
-/* JSON Lines through Jansson: the library's one JSON writer for logs. Keys
- * keep their order, separators are ", " and ": " on one line, reals have 17
- * significant digits (each reads back as the double it was). */
+/* JSON Lines through Jansson: the library's one JSON writer. Keys keep their
+ * order, separators are ", " and ": " on one line, reals have 17 significant
+ * digits (each reads back as the double it was); a compact record has fewer
+ * digits and no spaces, chosen per record since Jansson takes the precision
+ * per dump. */
 #include "actlab/jsonl.h"
 
 #include <jansson.h>
@@ -11,12 +13,30 @@
 
 #include "base/text.h"
 
-#define DUMP_FLAGS (JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+#define FULL_DIGITS 17
+
+static void begin(al_json *rec, json_t *root)
+{
+    rec->root = root;
+    rec->failed = root == NULL;
+    rec->digits = 0;
+    rec->compact = 0;
+}
 
 void al_json_begin(al_json *rec)
 {
-    rec->root = json_object();
-    rec->failed = rec->root == NULL;
+    begin(rec, json_object());
+}
+
+void al_json_begin_array(al_json *rec)
+{
+    begin(rec, json_array());
+}
+
+void al_json_set_compact(al_json *rec, int digits)
+{
+    rec->digits = digits < 1 ? 1 : digits > FULL_DIGITS ? FULL_DIGITS : digits;
+    rec->compact = 1;
 }
 
 void al_json_discard(al_json *rec)
@@ -120,7 +140,9 @@ void al_json_add_string(al_json *rec, json_t *in, const char *key, const char *t
 
 al_status al_json_end(al_json *rec, al_buf *out, al_error *err)
 {
-    char *text = rec->failed ? NULL : json_dumps(rec->root, DUMP_FLAGS);
+    int digits = rec->digits ? rec->digits : FULL_DIGITS;
+    size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(digits) | (rec->compact ? JSON_COMPACT : 0);
+    char *text = rec->failed ? NULL : json_dumps(rec->root, flags);
     al_json_discard(rec);
     if (!text)
         return al_error_set(err, AL_ERR_NOMEM, "out of memory building a JSON record");

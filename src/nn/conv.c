@@ -9,8 +9,15 @@
  * one batch size and input size form a `plan`, made once and kept (a few per
  * layer: training batches, the last partial batch, evaluation); a training
  * forward also makes the backward primitives, so that backward never
- * allocates. Gradients are added into the net's gradient block by a reorder
- * with a sum post-op. */
+ * allocates.
+ *
+ * In a net's team of threads (pass.c) the layer splits the batch's rows:
+ * each thread runs the primitives on its own rows with plans of its own
+ * (oneDNN's threading is off inside the team), writes its rows of the
+ * output and of the input's gradient, and sums its rows' weight and bias
+ * gradients into a buffer of its own; `combine` then adds the threads'
+ * buffers in thread order, each thread its share of the parameters. The
+ * arithmetic depends only on the thread count, so a run repeats. */
 #include "nn/layer.h"
 
 #include <math.h>
@@ -37,11 +44,19 @@ typedef struct plan {
     operand bw_src, bw_diff_dst, bw_diff_weights, bw_diff_bias; /* backward weights */
 } plan;
 
-typedef struct conv_state {
+/* One thread's primitives and its rows' parameter gradients. */
+typedef struct thread_state {
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     plan plans[PLANS];
     unsigned long clock;
+    float *dweight, *dbias;   /* plain layouts, summed over this thread's rows by backward */
+    size_t rows;              /* rows of its last backward (0: nothing to combine) */
+} thread_state;
+
+/* Each thread makes and uses only its own slot, so no slot is shared. */
+typedef struct conv_state {
+    thread_state *threads[AL_TEAM_MAX];
 } conv_state;
 
 /* ---- arguments and shapes ---- */
@@ -74,6 +89,9 @@ static al_status conv_configure(al_layer *l, const al_spec_value *a, const al_sp
     l->has_bias = a[7].v[0] != 0;
     l->out_shape.rank = 3;
     l->out_shape.dim[0] = out;
+    l->state = calloc(1, sizeof(conv_state));
+    if (!l->state)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory building %s", l->module);
     if (l->channels % w->groups || out % w->groups)
         return al_layer_shape_error(l, spec, m, err, "splits its channels into %zu groups, but %s_channels "
                                     "%zu is not divisible by %zu", w->groups,
@@ -285,7 +303,7 @@ static const dnnl_memory_desc_t *md_of(const_dnnl_primitive_desc_t pd, dnnl_quer
     return dnnl_primitive_desc_query_md(pd, what, 0);
 }
 
-static dnnl_status_t make_forward(const al_layer *l, conv_state *cs, plan *p, const descs *d,
+static dnnl_status_t make_forward(const al_layer *l, thread_state *ts, plan *p, const descs *d,
                                   dnnl_primitive_desc_t *fwd_pd)
 {
     dnnl_convolution_desc_t cd;
@@ -293,21 +311,21 @@ static dnnl_status_t make_forward(const al_layer *l, conv_state *cs, plan *p, co
         &cd, dnnl_forward_training, dnnl_convolution_direct, &d->any_src, &d->any_weights,
         l->has_bias ? &d->bias : NULL, &d->any_dst, d->strides, d->dilates, d->pad_l, d->pad_r);
     if (s == dnnl_success)
-        s = dnnl_primitive_desc_create(fwd_pd, &cd, NULL, cs->engine, NULL);
+        s = dnnl_primitive_desc_create(fwd_pd, &cd, NULL, ts->engine, NULL);
     if (s == dnnl_success)
         s = dnnl_primitive_create(&p->fwd, *fwd_pd);
     if (s == dnnl_success)
-        s = operand_init(&p->src, cs->engine, &d->src, md_of(*fwd_pd, dnnl_query_src_md), 0, 0);
+        s = operand_init(&p->src, ts->engine, &d->src, md_of(*fwd_pd, dnnl_query_src_md), 0, 0);
     if (s == dnnl_success)
-        s = operand_init(&p->weights, cs->engine, &d->weights, md_of(*fwd_pd, dnnl_query_weights_md), 0, 0);
+        s = operand_init(&p->weights, ts->engine, &d->weights, md_of(*fwd_pd, dnnl_query_weights_md), 0, 0);
     if (s == dnnl_success)
-        s = operand_init(&p->dst, cs->engine, &d->dst, md_of(*fwd_pd, dnnl_query_dst_md), 1, 0);
+        s = operand_init(&p->dst, ts->engine, &d->dst, md_of(*fwd_pd, dnnl_query_dst_md), 1, 0);
     if (s == dnnl_success && l->has_bias)
-        s = operand_init(&p->bias, cs->engine, &d->bias, &d->bias, 0, 0);
+        s = operand_init(&p->bias, ts->engine, &d->bias, &d->bias, 0, 0);
     return s;
 }
 
-static dnnl_status_t make_backward(const al_layer *l, conv_state *cs, plan *p, const descs *d,
+static dnnl_status_t make_backward(const al_layer *l, thread_state *ts, plan *p, const descs *d,
                                    const_dnnl_primitive_desc_t fwd_pd)
 {
     dnnl_convolution_desc_t dd, wd;
@@ -320,29 +338,29 @@ static dnnl_status_t make_backward(const al_layer *l, conv_state *cs, plan *p, c
             &wd, dnnl_convolution_direct, &d->any_src, &d->any_weights, l->has_bias ? &d->bias : NULL,
             &d->any_dst, d->strides, d->dilates, d->pad_l, d->pad_r);
     if (s == dnnl_success)
-        s = dnnl_primitive_desc_create(&data_pd, &dd, NULL, cs->engine, fwd_pd);
+        s = dnnl_primitive_desc_create(&data_pd, &dd, NULL, ts->engine, fwd_pd);
     if (s == dnnl_success)
-        s = dnnl_primitive_desc_create(&weights_pd, &wd, NULL, cs->engine, fwd_pd);
+        s = dnnl_primitive_desc_create(&weights_pd, &wd, NULL, ts->engine, fwd_pd);
     if (s == dnnl_success)
         s = dnnl_primitive_create(&p->bwd_data, data_pd);
     if (s == dnnl_success)
         s = dnnl_primitive_create(&p->bwd_weights, weights_pd);
     if (s == dnnl_success)
-        s = operand_init(&p->bd_weights, cs->engine, &d->weights, md_of(data_pd, dnnl_query_weights_md), 0, 0);
+        s = operand_init(&p->bd_weights, ts->engine, &d->weights, md_of(data_pd, dnnl_query_weights_md), 0, 0);
     if (s == dnnl_success)
-        s = operand_init(&p->bd_diff_dst, cs->engine, &d->dst, md_of(data_pd, dnnl_query_diff_dst_md), 0, 0);
+        s = operand_init(&p->bd_diff_dst, ts->engine, &d->dst, md_of(data_pd, dnnl_query_diff_dst_md), 0, 0);
     if (s == dnnl_success)
-        s = operand_init(&p->bd_diff_src, cs->engine, &d->src, md_of(data_pd, dnnl_query_diff_src_md), 1, 0);
+        s = operand_init(&p->bd_diff_src, ts->engine, &d->src, md_of(data_pd, dnnl_query_diff_src_md), 1, 0);
     if (s == dnnl_success)
-        s = operand_reuse(&p->bw_src, &p->src, cs->engine, &d->src, md_of(weights_pd, dnnl_query_src_md));
+        s = operand_reuse(&p->bw_src, &p->src, ts->engine, &d->src, md_of(weights_pd, dnnl_query_src_md));
     if (s == dnnl_success)
-        s = operand_reuse(&p->bw_diff_dst, &p->bd_diff_dst, cs->engine, &d->dst,
+        s = operand_reuse(&p->bw_diff_dst, &p->bd_diff_dst, ts->engine, &d->dst,
                           md_of(weights_pd, dnnl_query_diff_dst_md));
     if (s == dnnl_success)
-        s = operand_init(&p->bw_diff_weights, cs->engine, &d->weights,
-                         md_of(weights_pd, dnnl_query_diff_weights_md), 1, 1);
+        s = operand_init(&p->bw_diff_weights, ts->engine, &d->weights,
+                         md_of(weights_pd, dnnl_query_diff_weights_md), 1, 0);
     if (s == dnnl_success && l->has_bias)
-        s = operand_init(&p->bw_diff_bias, cs->engine, &d->bias, &d->bias, 1, 1);
+        s = operand_init(&p->bw_diff_bias, ts->engine, &d->bias, &d->bias, 1, 0);
     if (data_pd)
         dnnl_primitive_desc_destroy(data_pd);
     if (weights_pd)
@@ -350,26 +368,34 @@ static dnnl_status_t make_backward(const al_layer *l, conv_state *cs, plan *p, c
     return s;
 }
 
-/* The plan for this batch and input size, made (with the backward
- * primitives when training) if the layer has none; NULL when oneDNN fails. */
-static plan *get_plan(al_layer *l, size_t batch, int training)
+/* This thread's state, made on its first pass; NULL when memory or oneDNN fails. */
+static thread_state *thread_of(al_layer *l, int tid)
 {
     conv_state *cs = l->state;
-    if (!cs) {
-        cs = calloc(1, sizeof *cs);
-        if (!cs)
-            return NULL;
-        l->state = cs;
-        if (dnnl_engine_create(&cs->engine, dnnl_cpu, 0) != dnnl_success ||
-            dnnl_stream_create(&cs->stream, cs->engine, dnnl_stream_default_flags) != dnnl_success)
-            return NULL;
-    }
-    if (!cs->stream)
+    thread_state *ts = cs->threads[tid];
+    if (ts)
+        return ts->stream ? ts : NULL;
+    ts = cs->threads[tid] = calloc(1, sizeof *ts);
+    if (!ts)
         return NULL;
-    plan *p = NULL, *oldest = &cs->plans[0];
+    al_shape w = weight_shape(l);
+    ts->dweight = malloc((al_shape_size(&w) + l->out_shape.dim[0]) * sizeof(float));
+    ts->dbias = ts->dweight ? ts->dweight + al_shape_size(&w) : NULL;
+    if (!ts->dweight || dnnl_engine_create(&ts->engine, dnnl_cpu, 0) != dnnl_success ||
+        dnnl_stream_create(&ts->stream, ts->engine, dnnl_stream_default_flags) != dnnl_success)
+        return NULL;
+    return ts;
+}
+
+/* The plan for `rows` rows of the current input size, made (with the
+ * backward primitives when training) if the thread has none; NULL when
+ * oneDNN fails. */
+static plan *get_plan(al_layer *l, thread_state *ts, size_t rows, int training)
+{
+    plan *p = NULL, *oldest = &ts->plans[0];
     for (int i = 0; i < PLANS && !p; i++) {
-        plan *q = &cs->plans[i];
-        if (q->batch == batch && q->ih == l->in_shape.dim[1] && q->iw == l->in_shape.dim[2])
+        plan *q = &ts->plans[i];
+        if (q->batch == rows && q->ih == l->in_shape.dim[1] && q->iw == l->in_shape.dim[2])
             p = q;
         else if (q->used < oldest->used)
             oldest = q;
@@ -380,26 +406,26 @@ static plan *get_plan(al_layer *l, size_t batch, int training)
     if (!p) {
         p = oldest;
         plan_free(p);
-        s = make_descs(l, batch, &d);
+        s = make_descs(l, rows, &d);
         if (s == dnnl_success)
-            s = make_forward(l, cs, p, &d, &fwd_pd);
-        p->batch = batch;
+            s = make_forward(l, ts, p, &d, &fwd_pd);
+        p->batch = rows;
         p->ih = l->in_shape.dim[1];
         p->iw = l->in_shape.dim[2];
     }
     if (s == dnnl_success && training && !p->bwd_data) {
         if (!fwd_pd) { /* made by an evaluation pass: describe the forward again as the hint */
             dnnl_convolution_desc_t cd;
-            s = make_descs(l, batch, &d);
+            s = make_descs(l, rows, &d);
             if (s == dnnl_success)
                 s = dnnl_dilated_convolution_forward_desc_init(
                     &cd, dnnl_forward_training, dnnl_convolution_direct, &d.any_src, &d.any_weights,
                     l->has_bias ? &d.bias : NULL, &d.any_dst, d.strides, d.dilates, d.pad_l, d.pad_r);
             if (s == dnnl_success)
-                s = dnnl_primitive_desc_create(&fwd_pd, &cd, NULL, cs->engine, NULL);
+                s = dnnl_primitive_desc_create(&fwd_pd, &cd, NULL, ts->engine, NULL);
         }
         if (s == dnnl_success)
-            s = make_backward(l, cs, p, &d, fwd_pd);
+            s = make_backward(l, ts, p, &d, fwd_pd);
     }
     if (fwd_pd)
         dnnl_primitive_desc_destroy(fwd_pd);
@@ -407,61 +433,111 @@ static plan *get_plan(al_layer *l, size_t batch, int training)
         plan_free(p);
         return NULL;
     }
-    p->used = ++cs->clock;
+    p->used = ++ts->clock;
     return p;
 }
 
 /* ---- passes ---- */
 
+/* This thread's rows: y[r0:r1] = conv(x[r0:r1]). */
 static void conv_forward(al_layer *l, const al_pass *pass, const float *x, float *y)
 {
-    conv_state *cs;
-    plan *p = get_plan(l, pass->batch, pass->training);
+    size_t r0, r1;
+    al_pass_rows(pass, &r0, &r1);
+    if (r1 <= r0)
+        return;
+    thread_state *ts = thread_of(l, pass->tid);
+    plan *p = ts ? get_plan(l, ts, r1 - r0, pass->training) : NULL;
     if (!p) {
         *pass->fault = AL_ERR_NOMEM;
         return;
     }
-    cs = l->state;
-    int ok = operand_in(&p->src, cs->stream, x) && operand_in(&p->weights, cs->stream, l->weight) &&
+    x += r0 * l->in;
+    y += r0 * l->out;
+    dnnl_stream_t stream = ts->stream;
+    int ok = operand_in(&p->src, stream, x) && operand_in(&p->weights, stream, l->weight) &&
              dnnl_memory_set_data_handle(p->dst.user, y) == dnnl_success;
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, p->src.inner}, {DNNL_ARG_WEIGHTS, p->weights.inner},
                                {DNNL_ARG_DST, p->dst.inner}, {DNNL_ARG_BIAS, p->bias.user}};
     if (ok && l->has_bias)
-        ok = operand_in(&p->bias, cs->stream, l->bias);
-    ok = ok && run_prim(p->fwd, cs->stream, l->has_bias ? 4 : 3, args) && operand_out(&p->dst, cs->stream, y);
-    if (!ok || dnnl_stream_wait(cs->stream) != dnnl_success)
+        ok = operand_in(&p->bias, stream, l->bias);
+    ok = ok && run_prim(p->fwd, stream, l->has_bias ? 4 : 3, args) && operand_out(&p->dst, stream, y);
+    if (!ok || dnnl_stream_wait(stream) != dnnl_success)
         *pass->fault = AL_ERR_NOMEM;
 }
 
+/* This thread's rows of dx, and its rows' sums of the weight and bias
+ * gradients in its own buffers (conv_combine adds them up). */
 static void conv_backward(al_layer *l, const al_pass *pass, const float *x, const float *y, const float *dy,
                           float *dx)
 {
     (void)y;
+    size_t r0, r1;
+    al_pass_rows(pass, &r0, &r1);
     conv_state *cs = l->state;
-    plan *p = get_plan(l, pass->batch, 1);
+    if (cs->threads[pass->tid])
+        cs->threads[pass->tid]->rows = 0;
+    if (r1 <= r0)
+        return;
+    thread_state *ts = thread_of(l, pass->tid);
+    plan *p = ts ? get_plan(l, ts, r1 - r0, 1) : NULL;
     if (!p) {
         *pass->fault = AL_ERR_NOMEM;
         return;
     }
+    x += r0 * l->in;
+    dy += r0 * l->out;
+    dnnl_stream_t stream = ts->stream;
     /* the source forward reordered is reused when backward weights wants its layout */
-    int ok = operand_in(&p->bd_diff_dst, cs->stream, dy) && operand_in(&p->bw_diff_dst, cs->stream, dy) &&
-             operand_in(&p->bw_src, cs->stream, x);
+    int ok = operand_in(&p->bd_diff_dst, stream, dy) && operand_in(&p->bw_diff_dst, stream, dy) &&
+             operand_in(&p->bw_src, stream, x);
     dnnl_exec_arg_t wargs[4] = {{DNNL_ARG_SRC, p->bw_src.inner}, {DNNL_ARG_DIFF_DST, p->bw_diff_dst.inner},
                                 {DNNL_ARG_DIFF_WEIGHTS, p->bw_diff_weights.inner},
                                 {DNNL_ARG_DIFF_BIAS, p->bw_diff_bias.inner}};
-    ok = ok && run_prim(p->bwd_weights, cs->stream, l->has_bias ? 4 : 3, wargs) &&
-         operand_out(&p->bw_diff_weights, cs->stream, l->dweight) &&
-         (!l->has_bias || operand_out(&p->bw_diff_bias, cs->stream, l->dbias));
+    ok = ok && dnnl_memory_set_data_handle(p->bw_diff_weights.user, ts->dweight) == dnnl_success &&
+         (!l->has_bias || dnnl_memory_set_data_handle(p->bw_diff_bias.user, ts->dbias) == dnnl_success) &&
+         run_prim(p->bwd_weights, stream, l->has_bias ? 4 : 3, wargs) &&
+         operand_out(&p->bw_diff_weights, stream, ts->dweight) &&
+         (!l->has_bias || operand_out(&p->bw_diff_bias, stream, ts->dbias));
     if (ok && dx) {
+        dx += r0 * l->in;
         dnnl_exec_arg_t dargs[3] = {{DNNL_ARG_DIFF_DST, p->bd_diff_dst.inner},
                                     {DNNL_ARG_WEIGHTS, p->bd_weights.inner},
                                     {DNNL_ARG_DIFF_SRC, p->bd_diff_src.inner}};
-        ok = operand_in(&p->bd_weights, cs->stream, l->weight) &&
+        ok = operand_in(&p->bd_weights, stream, l->weight) &&
              dnnl_memory_set_data_handle(p->bd_diff_src.user, dx) == dnnl_success &&
-             run_prim(p->bwd_data, cs->stream, 3, dargs) && operand_out(&p->bd_diff_src, cs->stream, dx);
+             run_prim(p->bwd_data, stream, 3, dargs) && operand_out(&p->bd_diff_src, stream, dx);
     }
-    if (!ok || dnnl_stream_wait(cs->stream) != dnnl_success)
+    if (!ok || dnnl_stream_wait(stream) != dnnl_success) {
         *pass->fault = AL_ERR_NOMEM;
+        return;
+    }
+    ts->rows = r1 - r0;
+}
+
+/* g[b:e] (+)= the threads' parts, summed in thread order. */
+static void combine_part(const al_layer *l, const al_pass *p, float *g, size_t n, size_t offset)
+{
+    const conv_state *cs = l->state;
+    size_t b, e;
+    al_pass_share(p, n, &b, &e);
+    for (size_t i = b; i < e; i++) {
+        float sum = 0;
+        for (int t = 0; t < p->team; t++) {
+            const thread_state *ts = cs->threads[t];
+            if (ts && ts->rows)
+                sum += ts->dweight[offset + i];
+        }
+        g[i] = p->accumulate ? g[i] + sum : sum;
+    }
+}
+
+static void conv_combine(al_layer *l, const al_pass *p)
+{
+    al_shape w = weight_shape(l);
+    combine_part(l, p, l->dweight, al_shape_size(&w), 0);
+    if (l->has_bias)
+        combine_part(l, p, l->dbias, l->out_shape.dim[0], al_shape_size(&w));
 }
 
 static void conv_release(al_layer *l)
@@ -469,18 +545,25 @@ static void conv_release(al_layer *l)
     conv_state *cs = l->state;
     if (!cs)
         return;
-    for (int i = 0; i < PLANS; i++)
-        plan_free(&cs->plans[i]);
-    if (cs->stream)
-        dnnl_stream_destroy(cs->stream);
-    if (cs->engine)
-        dnnl_engine_destroy(cs->engine);
+    for (int t = 0; t < AL_TEAM_MAX; t++) {
+        thread_state *ts = cs->threads[t];
+        if (!ts)
+            continue;
+        for (int i = 0; i < PLANS; i++)
+            plan_free(&ts->plans[i]);
+        if (ts->stream)
+            dnnl_stream_destroy(ts->stream);
+        if (ts->engine)
+            dnnl_engine_destroy(ts->engine);
+        free(ts->dweight);
+        free(ts);
+    }
     free(cs);
     l->state = NULL;
 }
 
 const al_layer_type al_conv2d_type = {
     .kind = AL_LAYER_CONV2D, .module = "Conv2d", .kind_name = "conv2d",
-    .args = conv_args, .n_args = 9, .gain_init = 1, .dx_optional = 1,
+    .args = conv_args, .n_args = 9, .gain_init = 1, .dx_optional = 1, .split = AL_SPLIT_ROWS,
     .configure = conv_configure, .shape = conv_shape, .tensors = conv_tensors, .init = conv_init,
-    .forward = conv_forward, .backward = conv_backward, .release = conv_release};
+    .forward = conv_forward, .backward = conv_backward, .combine = conv_combine, .release = conv_release};

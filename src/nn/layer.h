@@ -15,6 +15,7 @@
 #include "actlab/nn.h"
 #include "actlab/rng.h"
 #include "actlab/spec.h"
+#include "base/share.h"
 #include "spec/bind.h"
 
 #define AL_LAYER_MAX_TENSORS 6
@@ -49,14 +50,50 @@ typedef struct al_layer {
     float *scratch;          /* per-batch scratch (type->scratch floats), a view into the pass block */
 } al_layer;
 
-/* Everything a pass needs from the net. */
+/* Everything a pass needs from the net. A pass runs on a team of threads
+ * (net.c): thread `tid` of `team` computes its share of each layer's output
+ * features (al_pass_share), for every row of the batch. */
 typedef struct al_pass {
     size_t batch;
     int training;
     uint64_t seed;           /* net seed mixed with the step */
-    int threads;
+    int tid, team;           /* this thread and the team's size (1: the whole pass) */
+    int accumulate;          /* backward adds into the parameter gradients (0: writes them) */
     al_status *fault;        /* set by a layer whose pass failed (oneDNN out of memory) */
 } al_pass;
+
+/* This thread's share [*begin, *end) of n features (al_share): the same for
+ * every layer of width n, and the optimizer cuts each parameter the same way. */
+static inline void al_pass_share(const al_pass *p, size_t n, size_t *begin, size_t *end)
+{
+    al_share(n, p->tid, p->team, begin, end);
+}
+
+/* This thread's rows [*begin, *end) of the batch (al_share_even), for kinds
+ * that split rows (AL_SPLIT_ROWS). */
+static inline void al_pass_rows(const al_pass *p, size_t *begin, size_t *end)
+{
+    al_share_even(p->batch, p->tid, p->team, begin, end);
+}
+
+/* The most threads a team has (per-thread state of a kind is sized by it). */
+#define AL_TEAM_MAX 256
+
+/* How a layer's pass is shared by the team. The team waits between two
+ * layers unless the second reads only what this thread wrote in the first
+ * (pass.c: features after features, rows after rows). */
+typedef enum al_split {
+    AL_SPLIT_OWN,            /* each thread reads and writes its own features only */
+    AL_SPLIT_ALL_IN,         /* writes its own features, reads every input feature (Linear):
+                                the team waits for the layer before it to finish */
+    AL_SPLIT_NONE,           /* one thread runs the whole pass while the others wait */
+    AL_SPLIT_ROWS,           /* each thread computes every feature of its own rows
+                                (al_pass_rows): convolution and pooling, whose outputs
+                                mix features across a row but never rows */
+    AL_SPLIT_CHANNELS        /* each thread computes every row of its own channels of a
+                                [C, H, W] tensor (al_share_even of C): BatchNorm2d, whose
+                                statistics span the batch */
+} al_split;
 
 /* What a tensor is to the net: a parameter (value and gradient blocks), a
  * float buffer (running statistics) or an int64 count kept in the layer. */
@@ -95,6 +132,10 @@ struct al_layer_type {
     int is_activation;       /* its module, arguments and passes come from the activation table */
     int gain_init;           /* its weights take the gain of the activation that follows */
     int dx_optional;         /* backward accepts dx == NULL (the first layer's input needs none) */
+    al_split split;          /* how passes are shared (both directions) */
+    /* overrides split for one direction of one layer (activations with a
+     * shared learned weight: backward sums over every feature); NULL: split */
+    al_split (*split_of)(const al_layer *l, int backward);
     /* Reads the bound arguments (activations: the module itself) into l. */
     al_status (*configure)(al_layer *l, const al_spec_value *args, const al_spec *spec,
                            const al_spec_module *m, al_error *err);
@@ -110,10 +151,20 @@ struct al_layer_type {
     /* Floats of scratch for passes of up to `batch` rows; at batch 0, the
      * part that does not grow with the batch (counted with the model). */
     size_t (*scratch)(const al_layer *l, size_t batch);
+    /* The pass over this thread's share of the output: its features
+     * (al_pass_share of l->out), its rows or its channels, as split says; the
+     * whole pass when p->team is 1. */
     void (*forward)(al_layer *l, const al_pass *p, const float *x, float *y);
-    /* dy -> dx, adding into the parameter gradients; dx may be NULL when dx_optional. */
+    /* dy -> dx, into the parameter gradients (added when p->accumulate);
+     * dx may be NULL when dx_optional. Shared like forward; a kind that reads
+     * every feature of dy says so in split. */
     void (*backward)(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
                      float *dx);
+    /* After a backward split by rows (AL_SPLIT_ROWS) whose threads each
+     * summed their rows' parameter gradients apart: once the team has waited,
+     * adds this thread's share (al_pass_share) of every thread's part into the
+     * gradients, in thread order (p->accumulate as for backward). */
+    void (*combine)(al_layer *l, const al_pass *p);
     /* d = f'(x) elementwise with the slopes the last pass used (activations only). */
     void (*derivative)(const al_layer *l, const al_pass *p, const float *x, const float *y,
                        const float *ones, float *d);

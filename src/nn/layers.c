@@ -2,12 +2,15 @@
  * operation together): constructor arguments, shape inference, the tensors
  * it registers and their initialisation, scratch, forward and backward side
  * by side (llm.c style). Layouts follow PyTorch: Linear's weight is
- * [out, in]; x is [batch, in]. Adding a kind means: its functions, its row,
- * its entry in `types`, its test. */
+ * [out, in]; x is [batch, in]. A pass computes the calling thread's share of
+ * the output features for every row (al_pass_share; the whole layer when the
+ * team is one thread), and the row's `split` says what it reads (layer.h).
+ * Adding a kind means: its functions, its row, its entry in `types`, its
+ * test (tests/test_threads.c runs passes on one thread and on two). */
 #include "nn/layer.h"
 
-#include <cblas.h>
 #include <math.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,10 +135,20 @@ al_tensor_decl al_layer_param(const char *suffix, al_shape shape, float **value,
     return d;
 }
 
+/* This thread's columns of a [batch, n] tensor: y = x there (no-op in place). */
+static void copy_share(const al_pass *p, size_t n, const float *x, float *y)
+{
+    size_t c0, c1;
+    al_pass_share(p, n, &c0, &c1);
+    if (y == x || c1 <= c0)
+        return;
+    for (size_t r = 0; r < p->batch; r++)
+        memcpy(y + r * n + c0, x + r * n + c0, (c1 - c0) * sizeof(float));
+}
+
 static void copy_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
-    if (y != x)
-        memcpy(y, x, p->batch * l->out * sizeof(float));
+    copy_share(p, l->out, x, y);
 }
 
 static void copy_backward(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
@@ -143,8 +156,14 @@ static void copy_backward(al_layer *l, const al_pass *p, const float *x, const f
 {
     (void)x;
     (void)y;
-    if (dx && dx != dy)
-        memcpy(dx, dy, p->batch * l->out * sizeof(float));
+    if (dx)
+        copy_share(p, l->out, dy, dx);
+}
+
+/* g (+)= v, as the pass asks (backward writes gradients, or adds to them). */
+static inline void grad_put(const al_pass *p, float *g, float v)
+{
+    *g = p->accumulate ? *g + v : v;
 }
 
 /* ---- Linear: y = x W^T + b ---- */
@@ -200,38 +219,63 @@ static void linear_init(al_layer *l, const al_layer_init *c)
     al_layer_init_weights(l, c, l->in * l->out, (double)l->in, (double)l->out);
 }
 
-static void linear_forward(al_layer *l, const al_pass *p, const float *x, float *y)
+/* C = op(A) op(B) + beta C, row-major, through oneDNN on the calling thread
+ * (inside the team's parallel region oneDNN runs sequentially). */
+static void gemm(const al_pass *p, char ta, char tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                 const float *b, size_t ldb, float beta, float *c, size_t ldc)
 {
-    const int n = (int)p->batch, in = (int)l->in, out = (int)l->out;
-    if (l->has_bias)
-        for (int r = 0; r < n; r++)
-            memcpy(y + (size_t)r * l->out, l->bias, l->out * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, l->weight, in,
-                l->has_bias ? 1.0f : 0.0f, y, out);
+    if (m == 0 || n == 0)
+        return;
+    if (dnnl_sgemm(ta, tb, (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, 1.0f, a, (dnnl_dim_t)lda, b,
+                   (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc) != dnnl_success)
+        *p->fault = AL_ERR_NOMEM;
 }
 
+/* Output features [c0, c1): y[:, c0:c1] = x W[c0:c1]^T + b[c0:c1]. */
+static void linear_forward(al_layer *l, const al_pass *p, const float *x, float *y)
+{
+    const size_t n = p->batch, in = l->in, out = l->out;
+    size_t c0, c1;
+    al_pass_share(p, out, &c0, &c1);
+    if (c1 <= c0)
+        return;
+    if (l->has_bias)
+        for (size_t r = 0; r < n; r++)
+            memcpy(y + r * out + c0, l->bias + c0, (c1 - c0) * sizeof(float));
+    gemm(p, 'N', 'T', n, c1 - c0, in, x, in, l->weight + c0 * in, in, l->has_bias ? 1.0f : 0.0f, y + c0, out);
+}
+
+/* The rows [c0, c1) of dW and db (from this thread's columns of dy), and the
+ * columns of dx this thread owns in the layer below (from every column of dy). */
 static void linear_backward(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
                             float *dx)
 {
     (void)y;
-    const int n = (int)p->batch, in = (int)l->in, out = (int)l->out;
+    const size_t n = p->batch, in = l->in, out = l->out;
+    const float beta = p->accumulate ? 1.0f : 0.0f;
+    size_t c0, c1, d0, d1;
+    al_pass_share(p, out, &c0, &c1);
     /* dW += dy^T x ; db += column sums of dy ; dx = dy W */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1.0f, dy, out, x, in, 1.0f,
-                l->dweight, in);
-    if (l->has_bias)
-        for (int r = 0; r < n; r++) {
-            const float *row = dy + (size_t)r * l->out;
-            for (size_t j = 0; j < l->out; j++)
-                l->dbias[j] += row[j];
+    gemm(p, 'T', 'N', c1 > c0 ? c1 - c0 : 0, in, n, dy + c0, out, x, in, beta, l->dweight + c0 * in, in);
+    if (l->has_bias && c1 > c0) {
+        float *db = l->dbias;
+        if (!p->accumulate)
+            memset(db + c0, 0, (c1 - c0) * sizeof(float));
+        for (size_t r = 0; r < n; r++) {
+            const float *row = dy + r * out;
+            for (size_t j = c0; j < c1; j++)
+                db[j] += row[j];
         }
-    if (dx)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, dy, out, l->weight,
-                    in, 0.0f, dx, in);
+    }
+    if (!dx)
+        return;
+    al_pass_share(p, in, &d0, &d1);
+    gemm(p, 'N', 'N', n, d1 > d0 ? d1 - d0 : 0, out, dy, out, l->weight + d0, in, 0.0f, dx + d0, in);
 }
 
 static const al_layer_type linear_type = {
     .kind = AL_LAYER_LINEAR, .module = "Linear", .kind_name = "linear",
-    .args = linear_args, .n_args = 3, .gain_init = 1, .dx_optional = 1,
+    .args = linear_args, .n_args = 3, .gain_init = 1, .dx_optional = 1, .split = AL_SPLIT_ALL_IN,
     .configure = linear_configure, .shape = fixed_input, .tensors = linear_tensors,
     .init = linear_init, .forward = linear_forward, .backward = linear_backward};
 
@@ -275,6 +319,7 @@ static void act_init(al_layer *l, const al_layer_init *c)
         l->weight[k] = start;
 }
 
+/* The run for this thread's columns of a [batch, out] tensor. */
 static al_act_run act_run(const al_layer *l, const al_pass *p)
 {
     /* PReLU's channels are dimension 1 of [batch, C, ...] */
@@ -283,7 +328,11 @@ static al_act_run act_run(const al_layer *l, const al_pass *p)
     run.inner = l->out / run.channels;
     run.training = p->training;
     run.seed = al_mix64(p->seed ^ ((uint64_t)l->index << 32));
-    run.threads = p->threads;
+    run.threads = 1;
+    if (p->team > 1) {
+        run.row_length = l->out;
+        al_pass_share(p, l->out, &run.col_begin, &run.col_end);
+    }
     return run;
 }
 
@@ -297,6 +346,10 @@ static void act_backward(al_layer *l, const al_pass *p, const float *x, const fl
                          float *dx)
 {
     al_act_run run = act_run(l, p);
+    size_t nw = al_act_weight_count(&l->act), w0, w1;
+    al_pass_share(p, nw, &w0, &w1); /* per-feature slopes split with the features (act_split) */
+    if (!p->accumulate && w1 > w0)
+        memset(l->dweight + w0, 0, (w1 - w0) * sizeof(float));
     al_act_backward_f32(&l->act, &run, p->batch * l->out, x, y, dy, dx, l->weight, l->dweight);
 }
 
@@ -307,9 +360,21 @@ static void act_derivative(const al_layer *l, const al_pass *p, const float *x, 
     al_act_backward_f32(&l->act, &run, p->batch * l->out, x, y, ones, d, l->weight, NULL);
 }
 
+/* A learned weight shared by every feature (PReLU()) sums its gradient over
+ * all of them: one thread runs that backward. Weights per channel of a
+ * [batch, C, H, W] tensor span several features each, so one thread runs
+ * both passes. Per-feature weights split like the rest. */
+static al_split act_split(const al_layer *l, int backward)
+{
+    size_t nw = al_act_weight_count(&l->act);
+    if ((nw > 1 && nw != l->out) || (backward && nw == 1))
+        return AL_SPLIT_NONE;
+    return AL_SPLIT_OWN;
+}
+
 static const al_layer_type activation_type = {
     .kind = AL_LAYER_ACTIVATION, .module = NULL, .kind_name = "activation", .is_activation = 1,
-    .configure = act_configure, .shape = act_shape, .tensors = act_tensors, .init = act_init,
+    .split_of = act_split, .configure = act_configure, .shape = act_shape, .tensors = act_tensors, .init = act_init,
     .forward = act_forward, .backward = act_backward, .derivative = act_derivative};
 
 /* ---- Dropout (inverted): y = x * mask, mask = 0 or 1/(1 - p); Dropout2d
@@ -345,7 +410,7 @@ static size_t dropout_group(const al_layer *l)
 
 static void dropout_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
-    size_t n = p->batch * l->out, group = dropout_group(l);
+    size_t group = dropout_group(l);
     if (!p->training || l->p == 0) {
         copy_forward(l, p, x, y);
         return;
@@ -353,13 +418,14 @@ static void dropout_forward(al_layer *l, const al_pass *p, const float *x, float
     float *mask = l->scratch;
     al_hash_key key = al_hash_key_from_seed(al_mix64(p->seed ^ ((uint64_t)l->index << 40)));
     float keep_scale = l->p >= 1 ? 0.0f : (float)(1.0 / (1.0 - l->p)), drop = (float)l->p;
-    for (size_t g = 0; g < n / group; g++) {
-        float m = al_hash_uniform(key, (uint32_t)g) < drop ? 0.0f : keep_scale;
-        for (size_t i = g * group; i < (g + 1) * group; i++) {
-            mask[i] = m;
-            y[i] = x[i] * m;
+    size_t c0, c1;
+    al_pass_share(p, l->out, &c0, &c1);
+    for (size_t r = 0; r < p->batch; r++)
+        for (size_t i = r * l->out + c0; i < r * l->out + c1; i++) {
+            /* Dropout2d: one draw per channel of each example, whichever thread asks */
+            mask[i] = al_hash_uniform(key, (uint32_t)(group == 1 ? i : i / group)) < drop ? 0.0f : keep_scale;
+            y[i] = x[i] * mask[i];
         }
-    }
 }
 
 static void dropout_backward(al_layer *l, const al_pass *p, const float *x, const float *y, const float *dy,
@@ -370,8 +436,11 @@ static void dropout_backward(al_layer *l, const al_pass *p, const float *x, cons
         return;
     }
     const float *mask = l->scratch;
-    for (size_t i = 0, n = p->batch * l->out; i < n; i++)
-        dx[i] = dy[i] * mask[i];
+    size_t c0, c1;
+    al_pass_share(p, l->out, &c0, &c1);
+    for (size_t r = 0; r < p->batch; r++)
+        for (size_t i = r * l->out + c0; i < r * l->out + c1; i++)
+            dx[i] = dy[i] * mask[i];
 }
 
 static const al_layer_type dropout_type = {

@@ -44,6 +44,10 @@ const char *al_loss_kind_name(al_loss_kind kind)
     return "unknown";
 }
 
+/* Up to this many classes a row's exponentials are kept for its gradient
+ * (one exp per logit instead of two). */
+#define KEPT_CLASSES 64
+
 al_status al_loss_cross_entropy(const float *logits, const int32_t *labels, size_t rows,
                                 size_t classes, float *dlogits, double *loss, size_t *correct,
                                 al_error *err)
@@ -60,7 +64,7 @@ al_status al_loss_cross_entropy(const float *logits, const int32_t *labels, size
                                 (long)labels[r], r, classes, classes);
     }
     const double inv_rows = 1.0 / (double)rows;
-    double total = 0.0;
+    double total = 0.0, kept[KEPT_CLASSES];
     size_t hits = 0;
     for (size_t r = 0; r < rows; r++) {
         const float *x = logits + r * classes;
@@ -76,14 +80,18 @@ al_status al_loss_cross_entropy(const float *logits, const int32_t *labels, size
         /* exp(x - max) <= 1 cannot overflow, and the largest term is 1, so
          * the sum cannot underflow to 0 either. */
         double sum = 0.0;
-        for (size_t c = 0; c < classes; c++)
-            sum += exp((double)x[c] - (double)max);
+        for (size_t c = 0; c < classes; c++) {
+            double e = exp((double)x[c] - (double)max);
+            if (classes <= KEPT_CLASSES)
+                kept[c] = e;
+            sum += e;
+        }
         double log_sum = log(sum);
         total += log_sum - ((double)x[labels[r]] - (double)max);
         if (dlogits) {
             float *d = dlogits + r * classes;
             for (size_t c = 0; c < classes; c++) {
-                double p = exp((double)x[c] - (double)max - log_sum);
+                double p = classes <= KEPT_CLASSES ? kept[c] / sum : exp((double)x[c] - (double)max - log_sum);
                 d[c] = (float)((p - (c == (size_t)labels[r] ? 1.0 : 0.0)) * inv_rows);
             }
         }

@@ -1,7 +1,7 @@
 /* The net: layers built from a spec by the layer table (layers.c), the
  * blocks holding their tensors and the buffers of a pass, and the parameter
- * list in PyTorch's state_dict order. */
-#include "nn/layer.h"
+ * list in PyTorch's state_dict order. Passes are in pass.c. */
+#include "nn/net_internal.h"
 
 #include <math.h>
 #include <omp.h>
@@ -13,34 +13,6 @@
 #include "actlab/spec.h"
 #include "actlab/util.h"
 
-/* Memory, llm.c style: every parameter value in one block, every gradient
- * in another at the same offsets, the buffers in a third; al_param_ref
- * entries are named views into them. The buffers of a pass (each layer's
- * output and its gradient, dLoss/dinput, the layers' scratch) are one more
- * block, sized by al_net_prepare. */
-struct al_net {
-    int n_layers;
-    al_layer *layers;
-    al_net_options opt;
-    size_t capacity, batch;
-    int training;
-    uint64_t pass_seed;
-    const float *input;
-    float *pass_block;
-    float **out;         /* out[i]: output of layer i, [capacity, layers[i].out] */
-    float **gout;        /* gout[i]: dLoss/dout[i] */
-    float *gin;          /* dLoss/dinput when a caller or a first activation layer needs it */
-    float *values, *grads, *buffer_values;
-    size_t block_floats; /* of values and of grads */
-    al_param_ref *params, *buffers;
-    int n_params, n_buffers;
-    al_state_entry *entries;
-    int n_entries;
-    char (*names)[48];   /* storage for the entries' names */
-    int have_grads;
-    al_status fault;     /* a pass's failure (oneDNN out of memory), AL_OK normally */
-    al_spec *spec;       /* while the net is built: messages point into the model text */
-};
 
 al_net_options al_net_options_default(void)
 {
@@ -267,6 +239,7 @@ al_status al_net_create(const char *text, const al_net_options *options, al_net 
     }
     net->spec = spec;
     net->opt = options ? *options : al_net_options_default();
+    net->grad_sumsq = NAN;
     net->layers = calloc((size_t)spec->n_modules, sizeof *net->layers);
     net->out = calloc((size_t)spec->n_modules, sizeof *net->out);
     net->gout = calloc((size_t)spec->n_modules, sizeof *net->gout);
@@ -405,71 +378,10 @@ al_status al_net_prepare(al_net *net, size_t batch, al_error *err)
     return AL_OK;
 }
 
-static al_pass make_pass(const al_net *net, al_status *fault)
-{
-    al_pass p = {net->batch, net->training, net->pass_seed, net->opt.threads, fault};
-    return p;
-}
-
-/* oneDNN threads its primitives with OpenMP's count for the calling thread:
- * a pass sets the net's count there and puts the caller's back after. */
-static int enter_threads(const al_net *net)
-{
-    int before = omp_get_max_threads();
-    if (net->opt.threads > 0 && net->opt.threads != before)
-        omp_set_num_threads(net->opt.threads);
-    return before;
-}
-
-static void leave_threads(int before)
-{
-    if (omp_get_max_threads() != before)
-        omp_set_num_threads(before);
-}
-
-const float *al_net_forward(al_net *net, const float *x, size_t batch, int training, uint64_t step)
-{
-    if (batch > net->capacity && al_net_prepare(net, batch, NULL) != AL_OK)
-        return NULL;
-    net->batch = batch;
-    net->training = training;
-    net->pass_seed = al_mix64(net->opt.seed ^ al_mix64(step + 0x51ed));
-    net->input = x;
-    net->have_grads = 0;
-    net->fault = AL_OK;
-    al_pass p = make_pass(net, &net->fault);
-    int before = enter_threads(net);
-    const float *in = x;
-    for (int i = 0; i < net->n_layers; i++) {
-        al_layer *l = &net->layers[i];
-        l->type->forward(l, &p, in, net->out[i]);
-        in = net->out[i];
-    }
-    leave_threads(before);
-    return net->fault == AL_OK ? in : NULL;
-}
-
-al_status al_net_backward(al_net *net, const float *dy, float *dx)
-{
-    net->fault = AL_OK;
-    al_pass p = make_pass(net, &net->fault);
-    int before = enter_threads(net);
-    int last = net->n_layers - 1;
-    memcpy(net->gout[last], dy, net->batch * net->layers[last].out * sizeof(float));
-    for (int i = last; i >= 0; i--) {
-        al_layer *l = &net->layers[i];
-        const float *x = i > 0 ? net->out[i - 1] : net->input;
-        float *g = i > 0 ? net->gout[i - 1] : (dx ? dx : (l->type->dx_optional ? NULL : net->gin));
-        l->type->backward(l, &p, x, net->out[i], net->gout[i], g);
-    }
-    leave_threads(before);
-    net->have_grads = net->fault == AL_OK;
-    return net->fault;
-}
-
 void al_net_zero_grad(al_net *net)
 {
     memset(net->grads, 0, net->block_floats * sizeof(float));
+    net->grad_sumsq = NAN;
 }
 
 float *al_net_param_block(const al_net *net, size_t *count)
@@ -539,14 +451,3 @@ const float *al_net_layer_input(const al_net *net, int index)
 }
 
 size_t al_net_batch(const al_net *net) { return net->batch; }
-
-int al_net_activation_derivative(const al_net *net, int index, const float *ones, float *d)
-{
-    const al_layer *l = &net->layers[index];
-    if (!l->type->derivative || !net->input)
-        return 0;
-    al_status fault = AL_OK; /* activations allocate nothing */
-    al_pass p = make_pass(net, &fault);
-    l->type->derivative(l, &p, al_net_layer_input(net, index), net->out[index], ones, d);
-    return 1;
-}

@@ -20,16 +20,31 @@ al_status al_net_state_dict(al_net *net, al_tensors *t, int shapes_only, al_erro
     return AL_OK;
 }
 
-al_status al_net_save(const al_net *net_const, const char *path, al_error *err)
+al_status al_net_write(const al_net *net_const, const char *path, const al_tensor_meta *meta, size_t n_meta,
+                       al_error *err)
 {
     al_net *net = (al_net *)net_const; /* views only read */
     al_tensors t;
     memset(&t, 0, sizeof t);
     al_status st = al_net_state_dict(net, &t, 0, err);
+    for (size_t i = 0; st == AL_OK && i < n_meta; i++)
+        st = al_tensors_set_meta(&t, meta[i].key, meta[i].value, err);
     if (st == AL_OK)
         st = al_safetensors_write(path, &t, err);
     al_tensors_free(&t);
     return st;
+}
+
+al_status al_net_save(const al_net *net, const char *path, al_error *err)
+{
+    return al_net_write(net, path, NULL, 0, err);
+}
+
+/* A checkpoint's entries that are not the model's: the optimizer state and
+ * the best epoch's weights. */
+static int is_extra_state(const char *name)
+{
+    return strncmp(name, "optim.", 6) == 0 || strncmp(name, "best.", 5) == 0;
 }
 
 al_status al_net_load_state(al_net *net, const al_tensors *loaded, const char *path, al_error *err)
@@ -41,11 +56,12 @@ al_status al_net_load_state(al_net *net, const al_tensors *loaded, const char *p
     if (st == AL_OK)
         st = al_net_state_dict(net, &target, 0, err);
     if (st == AL_OK) {
-        /* the file may hold more (a checkpoint's optimizer state): compare only model names */
+        /* the file may hold more (a checkpoint's optimizer state and best
+         * weights): compare only model names */
         al_tensors model_part;
         memset(&model_part, 0, sizeof model_part);
         for (size_t i = 0; st == AL_OK && i < loaded->count; i++)
-            if (strncmp(loaded->items[i].name, "optim.", 6) != 0)
+            if (!is_extra_state(loaded->items[i].name))
                 st = al_tensors_add_view(&model_part, loaded->items[i].name, &loaded->items[i].array, err);
         if (st == AL_OK)
             st = al_tensors_check(&expected, &model_part, NULL, err);

@@ -2,7 +2,10 @@
  * (BatchNorm2d): PyTorch's statistics (the biased variance normalises, the
  * unbiased one enters the running estimate) and its update rule. One code
  * path for both: a channel's values are `inner` contiguous floats in each
- * example (1 for BatchNorm1d, H*W for BatchNorm2d). */
+ * example (1 for BatchNorm1d, H*W for BatchNorm2d). Statistics are per
+ * channel, so in a net's team each thread normalises its own channels over
+ * every row: BatchNorm1d's are its features (AL_SPLIT_OWN), BatchNorm2d's
+ * an even share of C (AL_SPLIT_CHANNELS). */
 #include "nn/layer.h"
 
 #include <math.h>
@@ -87,6 +90,15 @@ static size_t batchnorm_scratch(const al_layer *l, size_t batch)
     return l->channels + batch * l->out;
 }
 
+/* This thread's channels [*c0, *c1). */
+static void channel_share(const al_layer *l, const al_pass *p, size_t *c0, size_t *c1)
+{
+    if (l->type->split == AL_SPLIT_CHANNELS)
+        al_share_even(l->channels, p->tid, p->team, c0, c1);
+    else
+        al_pass_share(p, l->channels, c0, c1);
+}
+
 /* Sum over channel c of x ([n, C, inner]) of (x - shift)^k for k = 1, 2, in double. */
 static void channel_sums(const float *x, size_t n, size_t c_n, size_t inner, size_t c, double shift,
                          double *s1, double *s2)
@@ -108,7 +120,9 @@ static void batchnorm_forward(al_layer *l, const al_pass *p, const float *x, flo
 {
     const size_t n = p->batch, c_n = l->channels, inner = l->out / c_n, count = n * inner;
     float *inv_stds = l->scratch, *xhat = l->scratch + c_n;
-    for (size_t c = 0; c < c_n; c++) {
+    size_t c0, c1;
+    channel_share(l, p, &c0, &c1);
+    for (size_t c = c0; c < c1; c++) {
         double mean, var, s, ss;
         if (p->training) {
             channel_sums(x, n, c_n, inner, c, 0.0, &s, &ss);
@@ -135,7 +149,7 @@ static void batchnorm_forward(al_layer *l, const al_pass *p, const float *x, flo
             }
         }
     }
-    if (p->training)
+    if (p->training && p->tid == 0)
         l->batches_tracked++;
 }
 
@@ -145,7 +159,9 @@ static void batchnorm_backward(al_layer *l, const al_pass *p, const float *x, co
     (void)x, (void)y;
     const size_t n = p->batch, c_n = l->channels, inner = l->out / c_n, count = n * inner;
     const float *inv_std = l->scratch, *xhat = l->scratch + c_n;
-    for (size_t c = 0; c < c_n; c++) {
+    size_t c0, c1;
+    channel_share(l, p, &c0, &c1);
+    for (size_t c = c0; c < c1; c++) {
         double sum_dy = 0, sum_dy_xh = 0;
         for (size_t r = 0; r < n; r++) {
             size_t at = (r * c_n + c) * inner;
@@ -154,18 +170,24 @@ static void batchnorm_backward(al_layer *l, const al_pass *p, const float *x, co
                 sum_dy_xh += (double)dy[at + i] * xhat[at + i];
             }
         }
-        if (l->affine) {
-            l->dweight[c] += (float)sum_dy_xh;
-            l->dbias[c] += (float)sum_dy;
+        if (l->affine) { /* written, or added to (p->accumulate) */
+            l->dweight[c] = p->accumulate ? l->dweight[c] + (float)sum_dy_xh : (float)sum_dy_xh;
+            l->dbias[c] = p->accumulate ? l->dbias[c] + (float)sum_dy : (float)sum_dy;
         }
         if (!dx)
             continue;
         float g = l->affine ? l->weight[c] : 1.0f;
-        /* training: dx = g/sigma * (dy - mean(dy) - xhat * mean(dy * xhat));
-         * eval: the running statistics are constants, dx = g/sigma * dy */
+        if (!p->training) { /* the running statistics are constants: dx = g/sigma * dy */
+            for (size_t r = 0; r < n; r++) {
+                size_t at = (r * c_n + c) * inner;
+                for (size_t i = 0; i < inner; i++)
+                    dx[at + i] = dy[at + i] * g * inv_std[c];
+            }
+            continue;
+        }
+        /* dx = g/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)) */
         double scale = (double)g * inv_std[c];
-        double mean_dy = p->training ? sum_dy / (double)count : 0;
-        double mean_dy_xh = p->training ? sum_dy_xh / (double)count : 0;
+        double mean_dy = sum_dy / (double)count, mean_dy_xh = sum_dy_xh / (double)count;
         for (size_t r = 0; r < n; r++) {
             size_t at = (r * c_n + c) * inner;
             for (size_t i = 0; i < inner; i++)
@@ -183,7 +205,7 @@ const al_layer_type al_batchnorm_type = {
 
 const al_layer_type al_batchnorm2d_type = {
     .kind = AL_LAYER_BATCHNORM2D, .module = "BatchNorm2d", .kind_name = "batchnorm2d",
-    .args = batchnorm_args, .n_args = 4, .dx_optional = 1,
+    .args = batchnorm_args, .n_args = 4, .dx_optional = 1, .split = AL_SPLIT_CHANNELS,
     .configure = batchnorm_configure, .shape = batchnorm2d_shape, .tensors = batchnorm_tensors,
     .init = batchnorm_init, .scratch = batchnorm_scratch,
     .forward = batchnorm_forward, .backward = batchnorm_backward};

@@ -3,18 +3,15 @@
  * row-major order wins, a NaN wins over numbers, as ATen's CPU kernel),
  * AvgPool2d (count_include_pad, ceil_mode) and AdaptiveAvgPool2d (window i
  * spans [floor(i*H/out), ceil((i+1)*H/out))). Each plane (one channel of one
- * example) is independent, so planes are split across threads and results
- * do not depend on the thread count. Plain loops: pooling is memory-bound,
- * and the 2x2 stride-2 window of most networks has its own loop. */
+ * example) is independent: in a net's team each thread pools its own rows
+ * (AL_SPLIT_ROWS), and results do not depend on the thread count. Plain
+ * loops: pooling is memory-bound, and the 2x2 stride-2 window of most
+ * networks has its own loop. */
 #include "nn/layer.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdint.h>
 #include <string.h>
-
-/* Below this many input values one thread is faster than waking a team. */
-#define PARALLEL_MIN 131072
 
 static const al_param_info maxpool_args[] = {
     {"kernel_size", AL_PARAM_INT_PAIR, 1, NAN, 1, 1e6, 0, 0, NULL, "required"},
@@ -147,11 +144,13 @@ static size_t maxpool_scratch(const al_layer *l, size_t batch)
     return batch * l->out; /* each output's argmax in its input plane (int32) */
 }
 
-/* How many threads for a pass over n input values. */
-static int team(const al_pass *p, size_t n)
+/* This thread's planes [*k0, *k1): the channels of its rows. */
+static void plane_share(const al_layer *l, const al_pass *p, long *k0, long *k1)
 {
-    int t = p->threads > 0 ? p->threads : omp_get_max_threads();
-    return n < PARALLEL_MIN ? 1 : t;
+    size_t r0, r1;
+    al_pass_rows(p, &r0, &r1);
+    *k0 = (long)(r0 * l->in_shape.dim[0]);
+    *k1 = (long)(r1 * l->in_shape.dim[0]);
 }
 
 typedef struct plane_geometry {
@@ -238,11 +237,11 @@ static void max_plane(const plane_geometry *g, const float *x, float *y, int32_t
 static void maxpool_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
     const plane_geometry g = geometry(l);
-    const long planes = (long)(p->batch * l->in_shape.dim[0]);
     const size_t in_plane = (size_t)(g.ih * g.iw), out_plane = (size_t)(g.oh * g.ow);
     int32_t *arg = (int32_t *)l->scratch;
-#pragma omp parallel for num_threads(team(p, p->batch * l->in)) schedule(static)
-    for (long k = 0; k < planes; k++)
+    long k0, k1;
+    plane_share(l, p, &k0, &k1);
+    for (long k = k0; k < k1; k++)
         max_plane(&g, x + (size_t)k * in_plane, y + (size_t)k * out_plane, arg + (size_t)k * out_plane);
 }
 
@@ -252,11 +251,11 @@ static void maxpool_backward(al_layer *l, const al_pass *p, const float *x, cons
     (void)x, (void)y;
     if (!dx)
         return;
-    const size_t planes = p->batch * l->in_shape.dim[0];
     const size_t in_plane = l->in / l->in_shape.dim[0], out_plane = l->out / l->out_shape.dim[0];
     const int32_t *arg = (const int32_t *)l->scratch;
-#pragma omp parallel for num_threads(team(p, p->batch * l->in)) schedule(static)
-    for (size_t k = 0; k < planes; k++) {
+    long k0, k1;
+    plane_share(l, p, &k0, &k1);
+    for (size_t k = (size_t)k0; k < (size_t)k1; k++) {
         float *d = dx + k * in_plane;
         const float *g = dy + k * out_plane;
         const int32_t *a = arg + k * out_plane;
@@ -298,9 +297,9 @@ static avg_window avg_at(const al_layer *l, const plane_geometry *g, long oh, lo
 static void avgpool_forward(al_layer *l, const al_pass *p, const float *x, float *y)
 {
     const plane_geometry g = geometry(l);
-    const long planes = (long)(p->batch * l->in_shape.dim[0]);
-#pragma omp parallel for num_threads(team(p, p->batch * l->in)) schedule(static)
-    for (long k = 0; k < planes; k++) {
+    long k0, k1;
+    plane_share(l, p, &k0, &k1);
+    for (long k = k0; k < k1; k++) {
         const float *xp = x + (size_t)(k * g.ih * g.iw);
         float *yp = y + (size_t)(k * g.oh * g.ow);
         for (long oh = 0; oh < g.oh; oh++)
@@ -322,9 +321,9 @@ static void avgpool_backward(al_layer *l, const al_pass *p, const float *x, cons
     if (!dx)
         return;
     const plane_geometry g = geometry(l);
-    const long planes = (long)(p->batch * l->in_shape.dim[0]);
-#pragma omp parallel for num_threads(team(p, p->batch * l->in)) schedule(static)
-    for (long k = 0; k < planes; k++) {
+    long k0, k1;
+    plane_share(l, p, &k0, &k1);
+    for (long k = k0; k < k1; k++) {
         float *dp = dx + (size_t)(k * g.ih * g.iw);
         const float *gp = dy + (size_t)(k * g.oh * g.ow);
         memset(dp, 0, (size_t)(g.ih * g.iw) * sizeof *dp);
@@ -341,15 +340,15 @@ static void avgpool_backward(al_layer *l, const al_pass *p, const float *x, cons
 
 const al_layer_type al_maxpool2d_type = {
     .kind = AL_LAYER_MAXPOOL2D, .module = "MaxPool2d", .kind_name = "maxpool2d",
-    .args = maxpool_args, .n_args = 6, .dx_optional = 1, .configure = maxpool_configure,
+    .args = maxpool_args, .n_args = 6, .dx_optional = 1, .split = AL_SPLIT_ROWS, .configure = maxpool_configure,
     .shape = pool_shape, .scratch = maxpool_scratch, .forward = maxpool_forward, .backward = maxpool_backward};
 
 const al_layer_type al_avgpool2d_type = {
     .kind = AL_LAYER_AVGPOOL2D, .module = "AvgPool2d", .kind_name = "avgpool2d",
-    .args = avgpool_args, .n_args = 5, .dx_optional = 1, .configure = avgpool_configure,
+    .args = avgpool_args, .n_args = 5, .dx_optional = 1, .split = AL_SPLIT_ROWS, .configure = avgpool_configure,
     .shape = pool_shape, .forward = avgpool_forward, .backward = avgpool_backward};
 
 const al_layer_type al_adaptive_avgpool2d_type = {
     .kind = AL_LAYER_ADAPTIVE_AVGPOOL2D, .module = "AdaptiveAvgPool2d", .kind_name = "adaptive_avgpool2d",
-    .args = adaptive_args, .n_args = 1, .dx_optional = 1, .configure = adaptive_configure,
+    .args = adaptive_args, .n_args = 1, .dx_optional = 1, .split = AL_SPLIT_ROWS, .configure = adaptive_configure,
     .shape = adaptive_shape, .forward = avgpool_forward, .backward = avgpool_backward};

@@ -18,11 +18,13 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "actlab/util.h"
+#include "base/share.h"
 
 /* Per-parameter state; which slots are used depends on the kind:
  *   SGD:        a = momentum_buffer
@@ -359,7 +361,9 @@ OPTIM_INLINE double decay_for(const al_optim *opt, const al_param_ref *p)
     return (p->no_decay && !opt->options.decay_all) ? 0.0 : opt->options.weight_decay;
 }
 
-OPTIM_INLINE void sgd_step(const al_optim *opt, const al_param_ref *p, float *buf, double lr)
+/* Each step function updates elements [begin, end) of one parameter. */
+OPTIM_INLINE void sgd_step(const al_optim *opt, const al_param_ref *p, float *buf, double lr, size_t begin,
+                           size_t end)
 {
     const al_optim_options *o = &opt->options;
     const double wd = decay_for(opt, p);
@@ -371,7 +375,7 @@ OPTIM_INLINE void sgd_step(const al_optim *opt, const al_param_ref *p, float *bu
     const int first = opt->steps == 0; /* torch: momentum_buffer is None */
     float *restrict value = p->value;
     const float *restrict grad = p->grad;
-    for (size_t i = 0; i < p->count; i++) {
+    for (size_t i = begin; i < end; i++) {
         float d = grad[i];
         if (wd != 0.0)
             d = fmaf(wd_f, value[i], d);
@@ -430,7 +434,7 @@ OPTIM_INLINE void adam_loop(const adam_consts *k, size_t n, float *restrict valu
 
 /* Adam and AdamW (decoupled = 1). step is the 1-based step being taken. */
 OPTIM_INLINE void adam_step(const al_optim *opt, const al_param_ref *p, const param_state *s, double lr,
-                      long step, int decoupled)
+                      long step, int decoupled, size_t b, size_t e)
 {
     const al_optim_options *o = &opt->options;
     const double wd = decay_for(opt, p);
@@ -450,9 +454,9 @@ OPTIM_INLINE void adam_step(const al_optim *opt, const al_param_ref *p, const pa
     k.decoupled = decoupled;
     k.coupled_decay = !decoupled && wd != 0.0;
     if (o->amsgrad)
-        adam_loop(&k, p->count, p->value, p->grad, s->a, s->b, s->c, 1);
+        adam_loop(&k, e - b, p->value + b, p->grad + b, s->a + b, s->b + b, s->c + b, 1);
     else
-        adam_loop(&k, p->count, p->value, p->grad, s->a, s->b, NULL, 0);
+        adam_loop(&k, e - b, p->value + b, p->grad + b, s->a + b, s->b + b, NULL, 0);
 }
 
 /* The RMSprop update; centered and use_momentum are constants at each call
@@ -495,7 +499,7 @@ OPTIM_INLINE void rmsprop_loop(const rmsprop_consts *k, size_t n, float *restric
 }
 
 OPTIM_INLINE void rmsprop_step(const al_optim *opt, const al_param_ref *p, const param_state *s,
-                         double lr)
+                         double lr, size_t b, size_t e)
 {
     const al_optim_options *o = &opt->options;
     const double wd = decay_for(opt, p);
@@ -508,44 +512,65 @@ OPTIM_INLINE void rmsprop_step(const al_optim *opt, const al_param_ref *p, const
     k.momentum = (float)o->momentum;
     k.neg_lr = (float)(-lr);
     const int use_momentum = o->momentum > 0.0;
-    float *v = p->value, *sq = s->a;
-    const float *g = p->grad;
-    size_t n = p->count;
+    float *v = p->value + b, *sq = s->a + b;
+    const float *g = p->grad + b;
+    size_t n = e - b;
     if (o->centered && use_momentum)
-        rmsprop_loop(&k, n, v, g, sq, s->b, s->c, 1, 1);
+        rmsprop_loop(&k, n, v, g, sq, s->b + b, s->c + b, 1, 1);
     else if (o->centered)
-        rmsprop_loop(&k, n, v, g, sq, NULL, s->c, 1, 0);
+        rmsprop_loop(&k, n, v, g, sq, NULL, s->c + b, 1, 0);
     else if (use_momentum)
-        rmsprop_loop(&k, n, v, g, sq, s->b, NULL, 0, 1);
+        rmsprop_loop(&k, n, v, g, sq, s->b + b, NULL, 0, 1);
     else
         rmsprop_loop(&k, n, v, g, sq, NULL, NULL, 0, 0);
 }
 
-OPTIM_INLINE void step_all(al_optim *opt, double lr, long step)
+/* This thread's part of every parameter (al_share: the rows whose gradients
+ * it computed in the net's backward). */
+OPTIM_INLINE void step_part(al_optim *opt, double lr, long step, int part, int parts)
 {
     for (size_t i = 0; i < opt->n_params; i++) {
         const al_param_ref *p = &opt->params[i];
         const param_state *s = &opt->state[i];
+        size_t b, e;
+        al_share(p->count, part, parts, &b, &e);
+        if (e <= b)
+            continue;
         switch (opt->options.kind) {
-        case AL_OPT_SGD: sgd_step(opt, p, s->a, lr); break;
-        case AL_OPT_ADAM: adam_step(opt, p, s, lr, step, 0); break;
-        case AL_OPT_ADAMW: adam_step(opt, p, s, lr, step, 1); break;
-        case AL_OPT_RMSPROP: rmsprop_step(opt, p, s, lr); break;
+        case AL_OPT_SGD: sgd_step(opt, p, s->a, lr, b, e); break;
+        case AL_OPT_ADAM: adam_step(opt, p, s, lr, step, 0, b, e); break;
+        case AL_OPT_ADAMW: adam_step(opt, p, s, lr, step, 1, b, e); break;
+        case AL_OPT_RMSPROP: rmsprop_step(opt, p, s, lr, b, e); break;
         }
     }
 }
 
-static void step_all_portable(al_optim *opt, double lr, long step)
+static void step_part_portable(al_optim *opt, double lr, long step, int part, int parts)
 {
-    step_all(opt, lr, step);
+    step_part(opt, lr, step, part, parts);
 }
 
 #if OPTIM_HAVE_FMA_CLONE
-__attribute__((target("avx2,fma"))) static void step_all_fma(al_optim *opt, double lr, long step)
+__attribute__((target("avx2,fma"))) static void step_part_fma(al_optim *opt, double lr, long step, int part,
+                                                               int parts)
 {
-    step_all(opt, lr, step);
+    step_part(opt, lr, step, part, parts);
 }
 #endif
+
+/* Fewer elements than this are updated by one thread. */
+#define TEAM_MIN_ELEMENTS 65536
+
+/* The team: OpenMP's thread count, one thread for a small model. Every
+ * element's update depends only on its own values, so the result does not
+ * depend on the team. */
+static int team_for(const al_optim *opt)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < opt->n_params; i++)
+        total += opt->params[i].count;
+    return total < TEAM_MIN_ELEMENTS ? 1 : omp_get_max_threads();
+}
 
 al_status al_optim_step(al_optim *opt, double lr, al_error *err)
 {
@@ -553,14 +578,18 @@ al_status al_optim_step(al_optim *opt, double lr, al_error *err)
         return al_error_set(err, AL_ERR_INVALID, "%s step: learning rate %g must be finite and >= 0",
                             al_optim_kind_name(opt->options.kind), lr);
     const long step = opt->steps + 1; /* torch increments state["step"] first */
+#pragma omp parallel num_threads(team_for(opt))
+    {
+        int part = omp_get_thread_num(), parts = omp_get_num_threads();
 #if OPTIM_HAVE_FMA_CLONE
-    if (opt->use_fma_clone)
-        step_all_fma(opt, lr, step);
-    else
-        step_all_portable(opt, lr, step);
+        if (opt->use_fma_clone)
+            step_part_fma(opt, lr, step, part, parts);
+        else
+            step_part_portable(opt, lr, step, part, parts);
 #else
-    step_all_portable(opt, lr, step);
+        step_part_portable(opt, lr, step, part, parts);
 #endif
+    }
     opt->steps = step;
     return AL_OK;
 }

@@ -18,17 +18,21 @@
 #include "actlab/util.h"
 
 typedef struct layer_state {
-    size_t channels, positions; /* of the output the state is sized for (0 before the first step) */
+    int activation;           /* an activation layer: the derivative is tracked */
+    size_t channels, positions; /* of the output the state is sized for (0 before it is known) */
     float *max_abs;           /* per channel: max |f'| since the epoch began (activation layers) */
     uint64_t *channel_kinks;  /* per channel: kink hits since the previous record (positions > 1) */
     al_probe_channel *pending; /* per channel: the values of the point being taken */
+    al_probe_channel *last_channels; /* per channel: those of last_epoch */
+    size_t epoch_rows;        /* samples seen since the epoch began */
     int kinks;
     float kink_at[AL_ACT_MAX_KINKS];
     uint64_t kink_hits, kink_seen, kink_total;
     int param_index[2];       /* into the net's parameter list */
     size_t param_offset[2];   /* where each tensor's values sit in the probe's `before` copy */
     int n_params;
-    long last_epoch_record;   /* index into records, -1 before the first epoch end */
+    int has_last_epoch;
+    al_probe_record last_epoch; /* a copy: max_records may drop it from the records */
 } layer_state;
 
 struct al_probe {
@@ -42,9 +46,14 @@ struct al_probe {
     float *before;            /* parameter values before the update, at a probe point */
     int pending;              /* statistics taken, waiting for the update */
     al_probe_record *current; /* n_layers records of the pending point */
+    /* records[first .. n_records) are kept; with max_records the array holds
+     * at most twice that, and the kept ones move to the front when it fills,
+     * so dropping the oldest costs one move per max_records records stored */
     al_probe_record *records;
-    size_t n_records, cap_records;
-    al_probe_channel *channel_store; /* every record's per-channel values, in record order */
+    size_t first, n_records, cap_records;
+    /* every kept record's per-channel values, in record order: a record's
+     * start at channel_first; they move with the records they belong to */
+    al_probe_channel *channel_store;
     size_t n_channels, cap_channels;
 };
 
@@ -67,6 +76,7 @@ void al_probe_free(al_probe *p)
         free(p->layers[i].max_abs);
         free(p->layers[i].channel_kinks);
         free(p->layers[i].pending);
+        free(p->layers[i].last_channels);
     }
     free(p->channel_store);
     free(p->layers);
@@ -79,6 +89,40 @@ void al_probe_free(al_probe *p)
     free(p->current);
     free(p->records);
     free(p);
+}
+
+/* Channels and positions per channel of a layer's output. */
+static void layout(const al_layer_info *info, size_t *channels, size_t *positions)
+{
+    int image = info->out_shape.rank >= 2 && info->out_shape.dim[0] > 0;
+    *channels = image ? info->out_shape.dim[0] : info->out_features;
+    *positions = image ? info->out_features / info->out_shape.dim[0] : 1;
+}
+
+/* Sizes an activation layer's per-channel state for the net's current
+ * shapes (the first step, or after the net was fitted to other data). */
+static al_status ensure_layer(layer_state *s, const al_layer_info *info, al_error *err)
+{
+    size_t channels, positions;
+    layout(info, &channels, &positions);
+    if (channels == s->channels && positions == s->positions)
+        return AL_OK;
+    free(s->max_abs);
+    free(s->channel_kinks);
+    free(s->pending);
+    free(s->last_channels);
+    s->max_abs = calloc(channels ? channels : 1, sizeof *s->max_abs);
+    s->channel_kinks = positions > 1 ? calloc(channels, sizeof *s->channel_kinks) : NULL;
+    s->pending = positions > 1 ? calloc(channels, sizeof *s->pending) : NULL;
+    s->last_channels = positions > 1 ? calloc(channels, sizeof *s->last_channels) : NULL;
+    s->channels = s->positions = 0;
+    s->epoch_rows = 0;
+    s->last_epoch.has_channels = 0; /* the channels it had are gone */
+    if (!s->max_abs || (positions > 1 && (!s->channel_kinks || !s->pending || !s->last_channels)))
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory for the probes of %s", info->module);
+    s->channels = channels;
+    s->positions = positions;
+    return AL_OK;
 }
 
 al_status al_probe_create(const al_net *net, const al_probe_options *options, al_probe **out,
@@ -117,8 +161,14 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
     for (int i = 0; i < p->n_layers; i++) {
         layer_state *s = &p->layers[i];
         al_layer_info info = al_net_layer(net, i);
-        s->last_epoch_record = -1;
         if (info.kind == AL_LAYER_ACTIVATION) {
+            s->activation = 1;
+            /* a net that does not know its input's size yet is sized at the first step */
+            if (info.out_features && ensure_layer(s, &info, err) != AL_OK) {
+                free(offsets);
+                al_probe_free(p);
+                return AL_ERR_NOMEM;
+            }
             double where[AL_ACT_MAX_KINKS], deriv[AL_ACT_MAX_KINKS];
             s->kinks = al_act_kinks(info.act, where, deriv);
             for (int k = 0; k < s->kinks; k++)
@@ -144,36 +194,6 @@ al_status al_probe_create(const al_net *net, const al_probe_options *options, al
         }
     }
     *out = p;
-    return AL_OK;
-}
-
-/* Channels and positions per channel of a layer's output. */
-static void layout(const al_layer_info *info, size_t *channels, size_t *positions)
-{
-    int image = info->out_shape.rank >= 2 && info->out_shape.dim[0] > 0;
-    *channels = image ? info->out_shape.dim[0] : info->out_features;
-    *positions = image ? info->out_features / info->out_shape.dim[0] : 1;
-}
-
-/* Sizes an activation layer's per-channel state for the net's current
- * shapes (the first step, or after the net was fitted to other data). */
-static al_status ensure_layer(layer_state *s, const al_layer_info *info, al_error *err)
-{
-    size_t channels, positions;
-    layout(info, &channels, &positions);
-    if (channels == s->channels && positions == s->positions)
-        return AL_OK;
-    free(s->max_abs);
-    free(s->channel_kinks);
-    free(s->pending);
-    s->max_abs = calloc(channels ? channels : 1, sizeof *s->max_abs);
-    s->channel_kinks = positions > 1 ? calloc(channels, sizeof *s->channel_kinks) : NULL;
-    s->pending = positions > 1 ? calloc(channels, sizeof *s->pending) : NULL;
-    s->channels = s->positions = 0;
-    if (!s->max_abs || (positions > 1 && (!s->channel_kinks || !s->pending)))
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory for the probes of %s", info->module);
-    s->channels = channels;
-    s->positions = positions;
     return AL_OK;
 }
 
@@ -266,6 +286,7 @@ static void accumulate(layer_state *s, const float *x, const float *d, size_t ro
     s->kink_hits += hits;
     s->kink_total += hits;
     s->kink_seen += rows * units;
+    s->epoch_rows += rows;
 }
 
 /* The same on [rows, C, positions]: a channel's maximum over every position,
@@ -295,6 +316,7 @@ static void accumulate_channels(layer_state *s, const float *x, const float *d, 
     s->kink_hits += hits;
     s->kink_total += hits;
     s->kink_seen += rows * C * P;
+    s->epoch_rows += rows;
 }
 
 /* At a probe point: each channel's values on this batch ([rows, C, positions]). */
@@ -473,9 +495,46 @@ static void slope_stats(const al_param_ref *w, al_probe_record *r)
     r->slope_mean = w->count ? sum / (double)w->count : NAN;
 }
 
+/* Drops the records before `first` and their per-channel values, moving
+ * the kept ones to the front (once per max_records records stored). */
+static void compact(al_probe *p)
+{
+    size_t drop = p->n_channels; /* the channels of the dropped records */
+    for (size_t k = p->first; k < p->n_records; k++)
+        if (p->records[k].has_channels) {
+            drop = p->records[k].channel_first;
+            break;
+        }
+    p->n_records -= p->first;
+    memmove(p->records, p->records + p->first, p->n_records * sizeof *p->records);
+    p->first = 0;
+    if (drop == 0)
+        return;
+    p->n_channels -= drop;
+    memmove(p->channel_store, p->channel_store + drop, p->n_channels * sizeof *p->channel_store);
+    for (size_t k = 0; k < p->n_records; k++)
+        if (p->records[k].has_channels)
+            p->records[k].channel_first -= drop;
+}
+
 /* Keeps r (and its per-channel values, from its layer's pending ones). */
 static al_status store(al_probe *p, al_probe_record *r, const layer_state *s, al_error *err)
 {
+    size_t max = p->o.max_records;
+    if (max && p->n_records - p->first == max)
+        p->first++; /* the oldest kept record is dropped */
+    if (p->n_records == p->cap_records && p->first > 0)
+        compact(p);
+    if (p->n_records == p->cap_records) { /* all kept: fewer than max_records, or no cap */
+        size_t cap = p->cap_records ? 2 * p->cap_records : 64;
+        if (max && cap > 2 * max)
+            cap = 2 * max;
+        al_probe_record *grown = realloc(p->records, cap * sizeof *grown);
+        if (!grown)
+            return al_error_set(err, AL_ERR_NOMEM, "out of memory keeping probe records (%zu)", cap);
+        p->records = grown;
+        p->cap_records = cap;
+    }
     if (r->has_channels) {
         if (p->n_channels + s->channels > p->cap_channels) {
             size_t cap = p->cap_channels ? 2 * p->cap_channels : 256;
@@ -491,14 +550,6 @@ static al_status store(al_probe *p, al_probe_record *r, const layer_state *s, al
         r->channel_first = p->n_channels;
         memcpy(p->channel_store + p->n_channels, s->pending, s->channels * sizeof *s->pending);
         p->n_channels += s->channels;
-    }
-    if (p->n_records == p->cap_records) {
-        size_t cap = p->cap_records ? 2 * p->cap_records : 64;
-        al_probe_record *grown = realloc(p->records, cap * sizeof *grown);
-        if (!grown)
-            return al_error_set(err, AL_ERR_NOMEM, "out of memory keeping probe records (%zu)", cap);
-        p->records = grown;
-        p->cap_records = cap;
     }
     p->records[p->n_records++] = *r;
     return AL_OK;
@@ -526,7 +577,11 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
             slope_stats(&params[s->param_index[0]], r);
         al_status st = store(p, r, s, err);
         if (st == AL_OK && r->epoch_end) {
-            s->last_epoch_record = (long)p->n_records - 1;
+            s->last_epoch = *r;
+            s->has_last_epoch = 1;
+            if (r->has_channels)
+                memcpy(s->last_channels, s->pending, s->channels * sizeof *s->pending);
+            s->epoch_rows = 0;
             if (s->max_abs)
                 memset(s->max_abs, 0, s->channels * sizeof(float));
         }
@@ -547,18 +602,40 @@ al_status al_probe_after_update(al_probe *p, const al_net *net, al_error *err)
 
 const al_probe_record *al_probe_records(const al_probe *p, size_t *count)
 {
-    *count = p->n_records;
-    return p->records;
+    *count = p->n_records - p->first;
+    return p->records ? p->records + p->first : NULL;
 }
 
 const al_probe_channel *al_probe_channels(const al_probe *p, const al_probe_record *r)
 {
-    return r->has_channels ? p->channel_store + r->channel_first : NULL;
+    if (!r->has_channels)
+        return NULL;
+    const layer_state *s = r->layer >= 0 && r->layer < p->n_layers ? &p->layers[r->layer] : NULL;
+    if (s && r == &s->last_epoch)
+        return s->last_channels; /* the copy outlives the records max_records drops */
+    return p->channel_store + r->channel_first;
 }
 
 const al_probe_record *al_probe_last_epoch(const al_probe *p, int layer)
 {
-    if (layer < 0 || layer >= p->n_layers || p->layers[layer].last_epoch_record < 0)
+    if (layer < 0 || layer >= p->n_layers || !p->layers[layer].has_last_epoch)
         return NULL;
-    return &p->records[p->layers[layer].last_epoch_record];
+    return &p->layers[layer].last_epoch;
+}
+
+al_status al_probe_dead_mask(const al_probe *p, int layer, uint8_t *dead, size_t units, size_t *rows,
+                             al_error *err)
+{
+    if (layer < 0 || layer >= p->n_layers || !p->layers[layer].activation)
+        return al_error_set(err, AL_ERR_INVALID, "layer %d is not an activation layer of the probed net "
+                            "(it has %d layers)", layer, p->n_layers);
+    const layer_state *s = &p->layers[layer];
+    if (units != s->channels || !s->max_abs)
+        return al_error_set(err, AL_ERR_INVALID, "layer %d has %zu units (channels of an image), not %zu", layer,
+                            s->channels, units);
+    for (size_t u = 0; u < units; u++)
+        dead[u] = s->epoch_rows > 0 && s->max_abs[u] == 0.0f;
+    if (rows)
+        *rows = s->epoch_rows;
+    return AL_OK;
 }

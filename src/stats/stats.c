@@ -492,6 +492,20 @@ al_status al_stats_permutation_test(const double *a, size_t na, const double *b,
     return AL_OK;
 }
 
+/* The indices of p in increasing order, ties by index (insertion sort: m is
+ * the number of comparisons, small). */
+static void holm_order(const double *p, size_t m, size_t *order)
+{
+    for (size_t i = 0; i < m; i++) {
+        size_t j = i;
+        while (j > 0 && p[order[j - 1]] > p[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+}
+
 al_status al_stats_holm(const double *p, size_t m, double *adjusted, al_error *err)
 {
     if (m == 0)
@@ -508,15 +522,7 @@ al_status al_stats_holm(const double *p, size_t m, double *adjusted, al_error *e
     if (!order)
         return al_error_set(err, AL_ERR_NOMEM, "Holm adjustment: out of memory for %zu p-values",
                             m);
-    /* Insertion sort: m is the number of arms compared, small. */
-    for (size_t i = 0; i < m; i++) {
-        size_t j = i;
-        while (j > 0 && p[order[j - 1]] > p[i]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = i;
-    }
+    holm_order(p, m, order);
     /* The r-th smallest (0-based) is scaled by m - r; the running maximum makes
      * the adjusted values monotone in p. p[i] is read before adjusted[i] is
      * written, and each index once, so the two may alias. */
@@ -529,4 +535,28 @@ al_status al_stats_holm(const double *p, size_t m, double *adjusted, al_error *e
     }
     free(order);
     return AL_OK;
+}
+
+al_status al_stats_holm_divisors(const double *p, size_t m, double alpha, double *divisor, al_error *err)
+{
+    if (m == 0)
+        return AL_OK;
+    double *adjusted = malloc(m * sizeof *adjusted);
+    size_t *order = malloc(m * sizeof *order);
+    al_status st = adjusted && order ? al_stats_holm(p, m, adjusted, err)
+                                     : al_error_set(err, AL_ERR_NOMEM, "Holm's divisors: out of memory");
+    if (st == AL_OK) {
+        holm_order(p, m, order);
+        /* rank r (0-based) is tested at alpha / (m - r) while every smaller p
+         * was rejected; the first that is not stops the procedure, and it and
+         * all after it are judged at that step's alpha / (m - R) */
+        size_t rejected = 0;
+        while (rejected < m && p[order[rejected]] * (double)(m - rejected) < alpha)
+            rejected++;
+        for (size_t r = 0; r < m; r++)
+            divisor[order[r]] = (double)(m - (r < rejected ? r : rejected));
+    }
+    free(adjusted);
+    free(order);
+    return st;
 }

@@ -56,7 +56,7 @@ static al_status build_spec(const al_compare_factors *f, const char *act, int bn
 }
 
 static al_status add_arm(al_compare *c, size_t cap, const char *name, const char *spec, al_init_scheme init,
-                         double lr, al_error *err)
+                         al_gain_rule gain, double lr, al_error *err)
 {
     if (c->n_arms == cap)
         return al_error_set(err, AL_ERR_INVALID, "too many arms");
@@ -71,6 +71,7 @@ static al_status add_arm(al_compare *c, size_t cap, const char *name, const char
         return al_error_set(err, AL_ERR_NOMEM, "out of memory for arm '%s'", name);
     snprintf(a->name, sizeof a->name, "%s", name);
     a->init = init;
+    a->gain = gain;
     a->lr = lr;
     c->n_arms++;
     return AL_OK;
@@ -79,9 +80,12 @@ static al_status add_arm(al_compare *c, size_t cap, const char *name, const char
 al_status al_compare_build_arms(al_compare *c, const al_compare_factors *f, al_error *err)
 {
     static const al_init_scheme default_init = AL_INIT_PYTORCH;
+    static const al_gain_rule default_gain = AL_GAIN_SCHEME;
     static const int default_bn = 0, default_depth = 1;
     double default_lr = c->o.optim.lr;
     const al_init_scheme *inits = f->n_inits ? f->inits : &default_init;
+    const al_gain_rule *gains = f->n_gains ? f->gains : &default_gain;
+    size_t n_gains = f->n_gains ? f->n_gains : 1;
     const int *bns = f->n_batchnorm ? f->batchnorm : &default_bn;
     const int *depths = f->n_depths ? f->depths : &default_depth;
     const double *lrs = f->n_lrs ? f->lrs : &default_lr;
@@ -91,7 +95,7 @@ al_status al_compare_build_arms(al_compare *c, const al_compare_factors *f, al_e
     if (f->template_spec && (f->n_batchnorm > 1 || f->n_depths > 1))
         return al_error_set_field(err, AL_ERR_INVALID, "factors.template_spec", "BatchNorm and depth factors "
                                   "need the built-in MLP, not a model template");
-    size_t cap = f->n_acts * n_inits * n_bn * n_kinks * n_lrs * n_depths;
+    size_t cap = f->n_acts * n_inits * n_gains * n_bn * n_kinks * n_lrs * n_depths;
     if (cap > MAX_ARMS)
         return al_error_set(err, AL_ERR_INVALID, "%zu arms is too many (at most %d)", cap, MAX_ARMS);
     c->arms = calloc(cap, sizeof *c->arms);
@@ -100,10 +104,12 @@ al_status al_compare_build_arms(al_compare *c, const al_compare_factors *f, al_e
     al_status st = AL_OK;
     for (size_t ia = 0; st == AL_OK && ia < f->n_acts; ia++)
         for (size_t ik = 0; st == AL_OK && ik < n_kinks; ik++)
-            for (size_t ii = 0; st == AL_OK && ii < n_inits; ii++)
+            for (size_t ii = 0; st == AL_OK && ii < n_inits * n_gains; ii++)
                 for (size_t ib = 0; st == AL_OK && ib < n_bn; ib++)
                     for (size_t il = 0; st == AL_OK && il < n_lrs; il++)
                         for (size_t id = 0; st == AL_OK && id < n_depths; id++) {
+                            al_init_scheme init = inits[ii / n_gains];
+                            al_gain_rule gain = gains[ii % n_gains];
                             char act[256], name[256];
                             int has_kink = 0;
                             st = act_text(f->acts[ia], f->n_kinks > 0, f->n_kinks ? f->kinks[ik] : 0, act,
@@ -113,7 +119,9 @@ al_status al_compare_build_arms(al_compare *c, const al_compare_factors *f, al_e
                             int n = snprintf(name, sizeof name, "%s", act);
                             if (n_inits > 1)
                                 n += snprintf(name + n, sizeof name - (size_t)n, " %s",
-                                              al_init_scheme_name(inits[ii]));
+                                              al_init_scheme_name(init));
+                            if (n_gains > 1 || gain != AL_GAIN_SCHEME)
+                                n += snprintf(name + n, sizeof name - (size_t)n, " gain %s", al_gain_rule_name(gain));
                             if (n_bn > 1 || bns[ib])
                                 n += snprintf(name + n, sizeof name - (size_t)n, bns[ib] ? " +BN" : " no BN");
                             if (n_lrs > 1)
@@ -125,7 +133,7 @@ al_status al_compare_build_arms(al_compare *c, const al_compare_factors *f, al_e
                             if (st == AL_OK && !spec.data)
                                 st = al_error_set(err, AL_ERR_NOMEM, "out of memory building a spec");
                             if (st == AL_OK)
-                                st = add_arm(c, cap, name, spec.data, inits[ii], lrs[il], err);
+                                st = add_arm(c, cap, name, spec.data, init, gain, lrs[il], err);
                             al_buf_free(&spec);
                         }
     return st;

@@ -1,9 +1,11 @@
-/* The compare runner: one worker process per job (the data are shared
- * copy-on-write after fork, and each job is deterministic whatever the
- * schedule because it depends only on its arm and seed). Each worker saves
- * its result file (compare_io.c) or a .err file with its message; the parent
- * reports progress through the caller's callback and stops starting jobs
- * when the caller's should_stop says so. */
+/* The compare runner: the models checked against the data, the learning
+ * rates tuned on a validation split when asked, then the final runs; one
+ * worker process per job (the data are shared copy-on-write after fork, and
+ * each job is deterministic whatever the schedule because it depends only on
+ * its arm, seed and learning rate). Each worker saves its result file
+ * (compare_io.c) or a .err file with its message; the parent reports
+ * progress through the caller's callback and stops starting jobs when the
+ * caller's should_stop says so. */
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -14,161 +16,52 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "actlab/probe.h"
-#include "actlab/train.h"
 #include "actlab/util.h"
 #include "study/compare_internal.h"
 
-void openblas_set_num_threads(int threads);
-
-/* ---- one job, in a worker process ---- */
-
-typedef struct job_ctx {
-    al_job_result *r;
-} job_ctx;
-
-static void on_epoch(const al_train_progress *p, void *context)
-{
-    job_ctx *j = context;
-    if (!p->epoch_end || p->epoch < 1 || p->epoch > j->r->epochs)
-        return;
-    size_t e = (size_t)p->epoch - 1;
-    j->r->train_loss[e] = p->loss;
-    j->r->test_loss[e] = p->test_loss;
-    j->r->test_acc[e] = p->test_accuracy;
-    j->r->seconds[e] = p->seconds;
-}
-
-/* Per-epoch and per-layer values from the probe's epoch-end records. */
-static void collect(al_job_result *r, const al_probe *probe, const al_net *net)
-{
-    size_t n;
-    const al_probe_record *rec = al_probe_records(probe, &n);
-    int L = r->layers;
-    for (size_t i = 0; i < n; i++) {
-        const al_probe_record *x = &rec[i];
-        if (x->layer >= L)
-            continue;
-        size_t l = (size_t)x->layer;
-        if (x->kind == AL_LAYER_ACTIVATION)
-            r->preacts_seen[l] = (isnan(r->preacts_seen[l]) ? 0 : r->preacts_seen[l]) + (double)x->kink_seen;
-        if (!x->epoch_end || x->epoch < 1 || x->epoch > r->epochs)
-            continue;
-        size_t at = (size_t)(x->epoch - 1) * (size_t)L + l;
-        r->grad_norm[at] = x->grad_out_norm;
-        r->weight_grad[at] = x->n_params > 0 ? x->params[0].grad_norm : NAN;
-        if (x->kind != AL_LAYER_ACTIVATION)
-            continue;
-        r->act_mean[at] = x->out_mean;
-        r->dead_layer[at] = x->dead;
-        r->slope_mean[at] = x->slope_count ? x->slope_mean : NAN;
-        if (x->epoch == r->epochs) {
-            double total = (double)(x->rows * x->units);
-            r->bins = x->bins;
-            r->bin_lo = x->bin_lo;
-            r->bin_hi = x->bin_hi;
-            for (int b = 0; b < x->bins; b++)
-                r->hist[l * AL_PROBE_MAX_BINS + (size_t)b] = total > 0 ? (double)x->hist[b] / total : NAN;
-            r->deriv_zero[l] = x->deriv_zero;
-            r->deriv_one[l] = x->deriv_one;
-            r->kink_hits[l] = x->kinks > 0 ? (double)x->kink_hits_total : NAN;
-        }
-    }
-    for (long e = 0; e < r->epochs; e++) {
-        double sum = 0;
-        int count = 0;
-        for (int l = 0; l < L; l++) {
-            double d = r->dead_layer[(size_t)e * (size_t)L + (size_t)l];
-            if (!isnan(d)) {
-                sum += d;
-                count++;
-            }
-        }
-        r->dead[e] = count ? sum / count : NAN;
-    }
-    (void)net;
-}
-
-static al_status run_job(const al_compare *c, size_t arm, size_t s, const al_dataset *train,
-                         const al_dataset *test, al_job_result *r, al_error *err)
-{
-    const al_arm *a = &c->arms[arm];
-    al_net_options no = al_net_options_default();
-    no.init = a->init;
-    no.seed = c->o.first_seed + s;
-    no.threads = 1;
-    al_net *net = NULL;
-    al_probe *probe = NULL;
-    al_status st = al_net_create(a->spec, &no, &net, err);
-    if (st == AL_OK)
-        st = al_job_result_alloc(r, c->o.epochs, al_net_layer_count(net), err);
-    r->arm = arm;
-    r->seed_index = s;
-    r->seed = no.seed;
-    al_probe_options po = al_probe_options_default();
-    po.every = c->o.probe_every > 0 ? c->o.probe_every : 1000000000L;
-    if (st == AL_OK)
-        st = al_probe_create(net, &po, &probe, err);
-    if (st == AL_OK) {
-        al_train_options o = al_train_options_default();
-        o.batch = c->o.batch;
-        o.epochs = c->o.epochs;
-        o.optim = c->o.optim;
-        o.optim.lr = a->lr;
-        o.seed = no.seed;
-        o.probe = probe;
-        job_ctx j = {r};
-        st = al_train(net, train, test, &o, on_epoch, &j, NULL, err);
-    }
-    if (st == AL_OK) {
-        collect(r, probe, net);
-        r->done = 1;
-    }
-    al_probe_free(probe);
-    al_net_free(net);
-    return st;
-}
 
 /* Where a failed job's message goes: its result file's name + ".err". */
-static void job_error_path(const al_compare *c, size_t arm, size_t s, char *buf, size_t size)
+static void job_error_path(const al_compare *c, const al_job_spec *j, char *buf, size_t size)
 {
-    al_compare_job_path(c, arm, s, buf, size - 4);
+    al_compare_job_path(c, j, buf, size - 4);
     strcat(buf, ".err");
 }
 
-/* The child: one thread, run, save, exit. Errors go to DIR/jobs/...err. */
-static void worker(const al_compare *c, size_t arm, size_t s, const al_dataset *train, const al_dataset *test)
+/* The child: one thread, run, save, exit. Errors go to the job's .err file. */
+static void worker(const al_compare *c, const al_job_spec *j)
 {
     omp_set_num_threads(1);
-    openblas_set_num_threads(1);
     al_job_result r;
     memset(&r, 0, sizeof r);
     al_error err = {0};
-    al_status st = run_job(c, arm, s, train, test, &r, &err);
+    al_status st = al_compare_run_job(c, j, &r, &err);
     if (st == AL_OK)
-        st = al_compare_job_save(c, &r, &err);
+        st = al_compare_job_save(c, j, &r, &err);
     if (st != AL_OK) {
         char path[4200];
-        job_error_path(c, arm, s, path, sizeof path);
+        job_error_path(c, j, path, sizeof path);
         al_file_write_atomic(path, err.message, strlen(err.message), NULL);
     }
     al_job_result_free(&r);
     _exit(st == AL_OK ? 0 : 1);
 }
 
-static void job_failed(const al_compare *c, al_job_result *r, size_t arm, size_t s, int status)
+static void job_failed(const al_compare *c, const al_job_spec *j, int status)
 {
-    r->arm = arm;
-    r->seed_index = s;
-    r->seed = c->o.first_seed + s;
-    r->done = 0;
+    al_job_result *r = j->result;
+    al_job_result_free(r);
+    r->arm = j->arm;
+    r->seed_index = j->seed_index;
+    r->seed = j->seed;
+    r->lr = j->lr;
+    r->epochs = c->o.epochs;
     if (WIFSIGNALED(status)) {
         snprintf(r->error, sizeof r->error, "the worker was killed by signal %d", WTERMSIG(status));
         return;
     }
     char path[4200], *text = NULL;
     size_t n = 0;
-    job_error_path(c, arm, s, path, sizeof path);
+    job_error_path(c, j, path, sizeof path);
     if (al_file_read_all(path, sizeof r->error - 1, &text, &n, NULL) == AL_OK && text) {
         snprintf(r->error, sizeof r->error, "%s", text);
         free(text);
@@ -178,10 +71,11 @@ static void job_failed(const al_compare *c, al_job_result *r, size_t arm, size_t
 
 static al_status make_dirs(const al_compare *c, al_error *err)
 {
-    char jobs[4200];
+    char jobs[4200], tune[4200];
     snprintf(jobs, sizeof jobs, "%s/jobs", c->dir);
-    const char *dirs[2] = {c->dir, jobs};
-    for (int i = 0; i < 2; i++)
+    snprintf(tune, sizeof tune, "%s/tune", c->dir);
+    const char *dirs[3] = {c->dir, jobs, tune};
+    for (int i = 0; i < (c->o.n_tune_lrs ? 3 : 2); i++)
         if (mkdir(dirs[i], 0755) != 0 && errno != EEXIST)
             return al_error_set_field(err, AL_ERR_IO, "compare.dir", "cannot create the output directory '%s': "
                                       "%s (choose another)", dirs[i], strerror(errno));
@@ -201,17 +95,19 @@ static void report(const al_compare *c, const al_progress_event *ev)
 }
 
 /* A JOB_* event for job j. */
-static al_progress_event job_event(const al_compare *c, al_progress_kind kind, size_t j, size_t finished,
-                                   size_t pending)
+static al_progress_event job_event(const al_compare *c, al_progress_kind kind, const al_job_spec *j,
+                                   size_t finished, size_t pending)
 {
     al_progress_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = kind;
-    ev.arm = j / c->o.seeds;
-    ev.name = c->arms[ev.arm].name;
-    ev.seed = c->o.first_seed + j % c->o.seeds;
+    ev.arm = j->arm;
+    ev.name = c->arms[j->arm].name;
+    ev.seed = j->seed;
     ev.finished = finished;
     ev.pending = pending;
+    ev.tuning = j->tuning;
+    ev.lr = j->lr;
     return ev;
 }
 
@@ -220,24 +116,22 @@ static int stop_requested(const al_compare *c)
     return c->o.should_stop && c->o.should_stop(c->o.stop_context);
 }
 
-al_status al_compare_run(al_compare *c, const al_dataset *train, const al_dataset *test, al_error *err)
+/* Runs the specs whose results are not already saved, `workers` at a time;
+ * every spec's result is filled (loaded, trained, or failed with its error). */
+static al_status run_specs(al_compare *c, al_job_spec *specs, size_t total, int tuning, al_error *err)
 {
-    if (!test)
-        return al_error_set(err, AL_ERR_INVALID, "a comparison needs test data (final accuracy is measured on it)");
-    al_status st = make_dirs(c, err);
-    if (st != AL_OK)
-        return st;
-    size_t total = c->n_arms * c->o.seeds, pending = 0;
-    size_t *todo = malloc(total * sizeof *todo);
-    pid_t *pids = calloc(total, sizeof *pids);
+    al_status st = AL_OK;
+    size_t pending = 0;
+    size_t *todo = malloc((total + 1) * sizeof *todo);
+    pid_t *pids = calloc(total + 1, sizeof *pids);
     if (!todo || !pids) {
         free(todo);
         free(pids);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory");
     }
     for (size_t j = 0; j < total; j++) {
-        al_job_result_free(&c->jobs[j]);
-        if (!al_compare_job_load(c, j / c->o.seeds, j % c->o.seeds, &c->jobs[j]))
+        al_job_result_free(specs[j].result);
+        if (!al_compare_job_load(c, &specs[j], specs[j].result))
             todo[pending++] = j;
     }
     int workers = c->o.jobs > 0 ? c->o.jobs : cores();
@@ -245,18 +139,19 @@ al_status al_compare_run(al_compare *c, const al_dataset *train, const al_datase
     memset(&plan, 0, sizeof plan);
     plan.kind = AL_PROGRESS_PLAN;
     plan.arms = c->n_arms;
-    plan.seeds = c->o.seeds;
+    plan.seeds = tuning ? c->o.tune_seeds * c->o.n_tune_lrs : c->o.seeds;
     plan.jobs = total;
     plan.done = total - pending;
     plan.workers = workers;
     plan.path = c->dir;
+    plan.tuning = tuning;
     report(c, &plan);
     size_t next = 0, running = 0, finished = 0;
     int stopping = 0;
     while (st == AL_OK && ((next < pending && !stopping) || running > 0)) {
         stopping = stopping || stop_requested(c);
         while (!stopping && running < (size_t)workers && next < pending) {
-            size_t j = todo[next];
+            const al_job_spec *j = &specs[todo[next]];
             al_progress_event ev = job_event(c, AL_PROGRESS_JOB_STARTED, j, finished, pending);
             report(c, &ev);
             fflush(NULL); /* nothing buffered is written twice */
@@ -266,8 +161,8 @@ al_status al_compare_run(al_compare *c, const al_dataset *train, const al_datase
                 break;
             }
             if (pid == 0)
-                worker(c, j / c->o.seeds, j % c->o.seeds, train, test);
-            pids[j] = pid;
+                worker(c, j);
+            pids[todo[next]] = pid;
             next++;
             running++;
         }
@@ -281,22 +176,22 @@ al_status al_compare_run(al_compare *c, const al_dataset *train, const al_datase
             st = al_error_set(err, AL_ERR_IO, "waiting for workers: %s", strerror(errno));
             break;
         }
-        size_t j = 0;
-        while (j < total && pids[j] != done)
-            j++;
-        if (j == total)
+        size_t k = 0;
+        while (k < total && pids[k] != done)
+            k++;
+        if (k == total)
             continue;
-        pids[j] = 0;
+        pids[k] = 0;
         running--;
         finished++;
-        size_t arm = j / c->o.seeds, s = j % c->o.seeds;
-        al_job_result *r = &c->jobs[j];
-        int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && al_compare_job_load(c, arm, s, r);
+        const al_job_spec *j = &specs[k];
+        al_job_result *r = j->result;
+        int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && al_compare_job_load(c, j, r);
         if (!ok)
-            job_failed(c, r, arm, s, status);
-        al_progress_event ev = job_event(c, ok ? AL_PROGRESS_JOB_FINISHED : AL_PROGRESS_JOB_FAILED, j, finished,
-                                         pending);
-        if (ok) {
+            job_failed(c, j, status);
+        al_progress_event ev = job_event(c, ok && r->done ? AL_PROGRESS_JOB_FINISHED : AL_PROGRESS_JOB_FAILED, j,
+                                         finished, pending);
+        if (ok && r->done) {
             ev.accuracy = r->test_acc[r->epochs - 1];
             ev.seconds = r->seconds[r->epochs - 1];
         } else
@@ -304,17 +199,171 @@ al_status al_compare_run(al_compare *c, const al_dataset *train, const al_datase
         report(c, &ev);
     }
     /* on an error, wait for the workers still running */
-    for (size_t j = 0; j < total; j++)
-        if (pids[j] > 0) {
+    for (size_t k = 0; k < total; k++)
+        if (pids[k] > 0) {
             int status;
-            waitpid(pids[j], &status, 0);
+            waitpid(pids[k], &status, 0);
         }
     free(todo);
     free(pids);
     if (st == AL_OK && stopping && next < pending)
-        st = al_error_set(err, AL_ERR_INTERRUPTED, "stopped on request with %zu of %zu jobs done (each saved in "
+        st = al_error_set(err, AL_ERR_INTERRUPTED, "stopped on request with %zu of %zu %s jobs done (each saved in "
                           "'%s'); running the same comparison again continues from there",
-                          total - pending + finished, total, c->dir);
+                          total - pending + finished, total, tuning ? "tuning" : "", c->dir);
+    return st;
+}
+
+/* Every arm's model against the data, before any worker starts. */
+static al_status check_models(const al_compare *c, const al_dataset *train, const al_dataset *test, al_error *err)
+{
+    size_t features = al_dataset_features(train);
+    if (al_dataset_features(test) != features)
+        return al_error_set(err, AL_ERR_SHAPE, "the test data '%s' have %zu features per example but the training "
+                            "data '%s' have %zu", al_dataset_name(test), al_dataset_features(test),
+                            al_dataset_name(train), features);
+    int classes = al_dataset_classes(train) > al_dataset_classes(test) ? al_dataset_classes(train)
+                                                                       : al_dataset_classes(test);
+    for (size_t arm = 0; arm < c->n_arms; arm++) {
+        al_net *net = NULL;
+        al_status st = al_net_create(c->arms[arm].spec, NULL, &net, err);
+        if (st != AL_OK)
+            return al_error_prefix(err, "arm '%s': ", c->arms[arm].name), st;
+        size_t in = al_net_in_features(net), out = al_net_out_features(net);
+        al_net_free(net);
+        if (in != features)
+            return al_error_set_field(err, AL_ERR_SHAPE, "factors.template_spec", "arm '%s': the model takes %zu "
+                                      "inputs but the data '%s' have %zu features per example",
+                                      c->arms[arm].name, in, al_dataset_name(train), features);
+        if (out < (size_t)classes)
+            return al_error_set_field(err, AL_ERR_SHAPE, "factors.template_spec", "arm '%s': the model has %zu "
+                                      "outputs but the data have %d classes", c->arms[arm].name, out, classes);
+    }
+    return AL_OK;
+}
+
+/* The first error among results (for a comparison where nothing finished). */
+static const char *first_error(const al_job_result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (r[i].error[0])
+            return r[i].error;
+    return "no job finished";
+}
+
+/* Tunes every arm's learning rate on the validation split. */
+static al_status tune(al_compare *c, const al_dataset *part, const al_dataset *val, al_error *err)
+{
+    /* with one shared rate only the baseline arm is tuned */
+    size_t L = c->o.n_tune_lrs, T = c->o.tune_seeds, tuned = c->o.tune_shared ? 1 : c->n_arms, total = tuned * L * T;
+    al_job_spec *specs = calloc(total, sizeof *specs);
+    if (!specs)
+        return al_error_set(err, AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < total; i++) {
+        al_job_spec *j = &specs[i];
+        j->arm = c->o.tune_shared ? c->o.baseline : i / (L * T);
+        j->lr_index = i / T % L;
+        j->seed_index = i % T;
+        j->tuning = 1;
+        j->seed = c->o.tune_first_seed + j->seed_index;
+        j->lr = c->tune_lrs[j->lr_index];
+        j->train = part;
+        j->eval = val;
+        j->result = &c->tune_jobs[(j->arm * L + j->lr_index) * T + j->seed_index];
+    }
+    al_status st = run_specs(c, specs, total, 1, err);
+    size_t finished = 0, first = 0;
+    for (size_t i = 0; st == AL_OK && i < total; i++) {
+        finished += specs[i].result->done;
+        if (!specs[first].result->error[0])
+            first = i;
+    }
+    if (st == AL_OK && finished == 0)
+        st = al_error_set(err, AL_ERR_NUMERIC, "every learning-rate tuning run failed; the first: %s",
+                          first_error(specs[first].result, 1));
+    free(specs);
+    for (size_t arm = 0; st == AL_OK && arm < c->n_arms; arm++)
+        for (size_t l = 0; l < L; l++) {
+            double sum = 0;
+            for (size_t s = 0; s < T; s++)
+                sum += al_job_score(&c->tune_jobs[(arm * L + l) * T + s]);
+            int tuned_arm = !c->o.tune_shared || arm == c->o.baseline;
+            c->tune_scores[arm * L + l] = tuned_arm ? sum / (double)T : NAN;
+        }
+    for (size_t arm = 0; st == AL_OK && arm < c->n_arms; arm++) {
+        size_t from = c->o.tune_shared ? c->o.baseline : arm, best = 0;
+        for (size_t l = 1; l < L; l++)
+            if (c->tune_scores[from * L + l] > c->tune_scores[from * L + best])
+                best = l;
+        c->arms[arm].lr = c->tune_lrs[best];
+        al_progress_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = AL_PROGRESS_LR_CHOSEN;
+        ev.arm = arm;
+        ev.name = c->arms[arm].name;
+        ev.lr = c->arms[arm].lr;
+        ev.accuracy = c->tune_scores[from * L + best];
+        ev.tuning = 1;
+        report(c, &ev);
+    }
+    return st;
+}
+
+al_status al_compare_run(al_compare *c, const al_dataset *train, const al_dataset *test, al_error *err)
+{
+    if (!test)
+        return al_error_set(err, AL_ERR_INVALID, "a comparison needs test data (final accuracy is measured on it)");
+    al_status st = check_models(c, train, test, err);
+    if (st == AL_OK)
+        st = make_dirs(c, err);
+    if (st != AL_OK)
+        return st;
+    al_dataset *part = NULL, *val = NULL;
+    const al_dataset *used = train;
+    if (c->o.n_tune_lrs > 0) {
+        size_t n = al_dataset_count(train);
+        size_t rows = c->o.val_count ? c->o.val_count : (size_t)((double)n * c->o.val_fraction + 0.5);
+        if (rows < 1 || rows >= n)
+            return al_error_set_field(err, AL_ERR_INVALID, "compare.val", "the validation split for tuning would "
+                                      "hold %zu of the %zu training rows; it needs at least 1 and leaves at least 1",
+                                      rows, n);
+        st = al_dataset_split(train, rows, c->o.split_mode, c->o.split_seed, &part, &val, err);
+        if (st != AL_OK)
+            return st;
+        used = part;
+        c->val_rows = rows;
+        st = al_compare_data_hash(val, c->val_hash, err);
+    }
+    if (st == AL_OK)
+        st = al_compare_data_hash(used, c->train_hash, err);
+    if (st == AL_OK)
+        st = al_compare_data_hash(test, c->test_hash, err);
+    if (st == AL_OK && c->o.n_tune_lrs > 0)
+        st = tune(c, part, val, err);
+    size_t total = c->n_arms * c->o.seeds;
+    al_job_spec *specs = st == AL_OK ? calloc(total, sizeof *specs) : NULL;
+    if (st == AL_OK && !specs)
+        st = al_error_set(err, AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == AL_OK && i < total; i++) {
+        al_job_spec *j = &specs[i];
+        j->arm = i / c->o.seeds;
+        j->seed_index = i % c->o.seeds;
+        j->seed = c->o.first_seed + j->seed_index;
+        j->lr = c->arms[j->arm].lr;
+        j->train = used;
+        j->eval = test;
+        j->result = &c->jobs[i];
+    }
+    if (st == AL_OK)
+        st = run_specs(c, specs, total, 0, err);
+    free(specs);
+    size_t finished = 0;
+    for (size_t i = 0; st == AL_OK && i < total; i++)
+        finished += c->jobs[i].done;
+    if (st == AL_OK && finished == 0)
+        st = al_error_set(err, AL_ERR_NUMERIC, "no run of the comparison trained to the end; the first error: %s",
+                          first_error(c->jobs, total));
+    al_dataset_free(part);
+    al_dataset_free(val);
     if (st == AL_OK)
         al_compare_summarize(c);
     return st;

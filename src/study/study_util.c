@@ -11,9 +11,12 @@
 #include "actlab/util.h"
 #include "study/study_internal.h"
 
-size_t study_seeds(const al_study_env *env, size_t quick, size_t full)
+size_t study_seeds(const al_study_env *env, size_t m)
 {
-    return env->o.seeds ? env->o.seeds : STUDY_PICK(env, quick, full);
+    if (env->o.seeds)
+        return env->o.seeds;
+    size_t needed = al_study_seeds_needed(m, AL_STUDY_ALPHA);
+    return env->o.full ? (needed + 2 > 10 ? needed + 2 : 10) : needed + 1;
 }
 
 /* Loads Fashion-MNIST once and standardises both sets with the training
@@ -79,6 +82,30 @@ al_compare_factors study_mlp_factors(const char *const *acts, size_t n_acts, con
     return f;
 }
 
+al_compare_options study_fair_options(const al_study_env *env, size_t seeds, long epochs, const double *grid,
+                                      size_t n_grid)
+{
+    static const double full_grid[7] = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1};
+    al_compare_options o = al_compare_options_default();
+    o.seeds = seeds;
+    o.epochs = epochs;
+    o.tune_lrs = env->o.full ? full_grid : grid;
+    o.n_tune_lrs = env->o.full ? 7 : n_grid;
+    o.tune_seeds = env->o.full ? 3 : 2;
+    o.test_at_end = 1;
+    return o;
+}
+
+void study_matched_init(al_compare_factors *f)
+{
+    static const al_init_scheme kaiming = AL_INIT_KAIMING_NORMAL;
+    static const al_gain_rule matched = AL_GAIN_MATCHED;
+    f->inits = &kaiming;
+    f->n_inits = 1;
+    f->gains = &matched;
+    f->n_gains = 1;
+}
+
 al_status study_compare(al_study_env *env, const char *sub, al_compare_factors *f, al_compare_options *o,
                         size_t rows, al_compare **out, al_error *err)
 {
@@ -110,6 +137,8 @@ al_status study_compare(al_study_env *env, const char *sub, al_compare_factors *
     st = al_compare_create(f, o, out, err);
     if (st == AL_OK)
         st = al_compare_run(*out, train, test, err);
+    if (st == AL_OK) /* DIR/compare.json and .csv: every number behind the verdict */
+        st = al_compare_write(*out, err);
     if (st != AL_OK) {
         al_compare_free(*out);
         *out = NULL;
@@ -186,6 +215,12 @@ double study_metric_acc(const al_job_result *r, long epoch, const void *ctx)
     return r->test_acc[epoch];
 }
 
+double study_metric_train_acc(const al_job_result *r, long epoch, const void *ctx)
+{
+    (void)ctx;
+    return r->train_acc[epoch];
+}
+
 double study_metric_dead(const al_job_result *r, long epoch, const void *ctx)
 {
     (void)ctx;
@@ -196,7 +231,8 @@ al_status study_epochs_chart(const al_compare *c, const size_t *arms, size_t n, 
                              study_metric metric, const void *ctx, const char *title, const char *y_label,
                              al_chart **out, al_error *err)
 {
-    al_status st = al_chart_create(title, "epoch", y_label, 520, 340, out, err);
+    /* the legend takes a line per arm: room for it */
+    al_status st = al_chart_create(title, "epoch", y_label, 560, 300 + 18 * (double)n, out, err);
     size_t E = (size_t)epochs;
     double *xs = malloc(E * sizeof *xs), *mean = malloc(E * sizeof *mean);
     double *lo = malloc(E * sizeof *lo), *hi = malloc(E * sizeof *hi), *v = malloc((seeds + 1) * sizeof *v);
@@ -238,61 +274,6 @@ void study_arm_names(const al_compare *c, const char **names, size_t max)
 {
     for (size_t i = 0; i < al_compare_arm_count(c) && i < max; i++)
         names[i] = al_compare_arm(c, i)->name;
-}
-
-al_verdict study_compare_verdict(const al_compare *c, size_t seeds, double target, char *out, size_t size)
-{
-    size_t n = al_compare_arm_count(c);
-    const char **names = calloc(n + 1, sizeof *names);
-    al_arm_summary *s = calloc(n + 1, sizeof *s);
-    if (!names || !s) {
-        free(names);
-        free(s);
-        snprintf(out, size, "out of memory");
-        return AL_VERDICT_INCONCLUSIVE;
-    }
-    study_arm_names(c, names, n);
-    for (size_t i = 0; i < n; i++)
-        s[i] = *al_compare_summary(c, i);
-    al_verdict v = al_study_verdict_arms(names, s, n, 0, seeds, target, AL_STUDY_ALPHA, out, size);
-    free(names);
-    free(s);
-    return v;
-}
-
-al_status study_arms_table(al_study_env *env, const al_compare *c, size_t seeds, double target,
-                           const char *caption, al_error *err)
-{
-    size_t n = al_compare_arm_count(c), cols = 8;
-    static const char *const header[8] = {"arm", "seeds", "test accuracy (95% CI)", "vs baseline (95% CI)",
-                                          "p (Holm)", "epochs to target", "dead", "s/run"};
-    char(*cells)[STUDY_CELL] = calloc(n * cols, sizeof *cells);
-    if (!cells)
-        return al_error_set(err, AL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        const al_arm_summary *S = al_compare_summary(c, i);
-        char(*row)[STUDY_CELL] = cells + i * cols;
-        snprintf(row[0], STUDY_CELL, "%s", al_compare_arm(c, i)->name);
-        snprintf(row[1], STUDY_CELL, "%zu/%zu", S->ok, seeds);
-        snprintf(row[2], STUDY_CELL, "%.2f%% [%.2f, %.2f]", 100 * S->acc_mean, 100 * S->acc_lo, 100 * S->acc_hi);
-        if (i == 0)
-            snprintf(row[3], STUDY_CELL, "baseline");
-        else
-            snprintf(row[3], STUDY_CELL, "%+.2f [%+.2f, %+.2f]", 100 * S->diff, 100 * S->diff_lo, 100 * S->diff_hi);
-        if (i == 0)
-            snprintf(row[4], STUDY_CELL, "-");
-        else
-            snprintf(row[4], STUDY_CELL, "%.3g (%.3g)", S->p, S->p_holm);
-        if (isfinite(target))
-            al_stats_format_ttt(&S->ttt, 0, row[5], STUDY_CELL);
-        else
-            snprintf(row[5], STUDY_CELL, "-");
-        snprintf(row[6], STUDY_CELL, "%.1f%%", 100 * S->dead_final);
-        snprintf(row[7], STUDY_CELL, "%.1f", S->seconds);
-    }
-    al_status st = study_table(env, caption, cols, header, n, cells, err);
-    free(cells);
-    return st;
 }
 
 al_status study_act_plot(al_study_env *env, const char *const *acts, size_t n, double lo, double hi,

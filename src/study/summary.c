@@ -1,6 +1,9 @@
 /* Per-arm summaries of a finished comparison: final accuracy with its
  * interval, best epoch, time to target, dead fraction, gradient ratio, and
- * each arm against the baseline (Welch interval, permutation p, Holm). */
+ * each arm against the baseline paired by seed (al_stats_family: sign-flip
+ * p, Holm, adjusted intervals, minimum detectable effect). Diverged and
+ * failed seeds are counted: they score 0 in the tests and never reach the
+ * target, so an arm cannot look better by losing its bad seeds. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,28 +49,47 @@ static void summarize_arm(al_compare *c, size_t arm, const summary_scratch *w)
     memset(S, 0, sizeof *S);
     S->acc_mean = S->acc_lo = S->acc_hi = S->best_epoch = S->dead_final = S->grad_ratio = NAN;
     S->seconds = S->diff = S->diff_lo = S->diff_hi = S->p = S->p_holm = NAN;
+    S->adj_lo = S->adj_hi = S->mde = S->min_p = S->train_acc = S->loss_auc = S->inactive_final = NAN;
+    S->lr = c->arms[arm].lr;
     size_t n = final_accs(c, arm, buf);
     S->ok = n;
-    if (n == 0)
-        return;
-    if (n >= 2)
-        al_stats_mean_ci(buf, n, 0.95, &S->acc_mean, &S->acc_lo, &S->acc_hi, NULL);
-    else
-        S->acc_mean = buf[0];
-    size_t k = 0;
-    double dead = 0, ratio = 0, secs = 0;
-    size_t n_ratio = 0;
+    size_t k = 0, n_ratio = 0, n_inactive = 0, n_auc = 0;
+    double dead = 0, ratio = 0, secs = 0, train = 0, inactive = 0, auc = 0;
     for (size_t s = 0; s < c->o.seeds; s++) {
         const al_job_result *r = al_compare_job(c, arm, s);
+        size_t E = (size_t)c->o.epochs;
+        if (!isnan(c->o.target)) {
+            if (r->done) {
+                for (size_t e = 0; e < E; e++)
+                    w->per_epoch[e] = r->seconds[e] - (e ? r->seconds[e - 1] : 0);
+                al_stats_time_to_target(r->test_acc, w->per_epoch, E, c->o.target, AL_STATS_AT_LEAST, &w->ttt[s],
+                                        NULL);
+            } else { /* never reaches: censored at the whole run, not dropped */
+                memset(&w->ttt[s], 0, sizeof w->ttt[s]);
+                w->ttt[s].epochs_run = E;
+            }
+        }
+        S->diverged += r->diverged;
+        S->failed += !r->done && !r->diverged;
         if (!r->done)
             continue;
         long best = 0;
         for (long e = 1; e < r->epochs; e++)
             if (r->test_acc[e] > r->test_acc[best])
                 best = e;
-        buf2[k] = (double)(best + 1);
+        buf2[k++] = (double)(best + 1);
         dead += r->dead[r->epochs - 1];
         secs += r->seconds[r->epochs - 1];
+        train += r->train_acc[r->epochs - 1];
+        if (isfinite(r->inactive[r->epochs - 1])) {
+            inactive += r->inactive[r->epochs - 1];
+            n_inactive++;
+        }
+        double m = al_job_loss_auc(r);
+        if (isfinite(m)) {
+            auc += m;
+            n_auc++;
+        }
         /* first and last layers with parameters, at the final epoch */
         const double *g = r->weight_grad + (size_t)(r->epochs - 1) * (size_t)r->layers;
         int first = -1, last = -1;
@@ -81,68 +103,67 @@ static void summarize_arm(al_compare *c, size_t arm, const summary_scratch *w)
             ratio += g[first] / g[last];
             n_ratio++;
         }
-        if (!isnan(c->o.target)) {
-            size_t E = (size_t)r->epochs;
-            for (size_t e = 0; e < E; e++)
-                w->per_epoch[e] = r->seconds[e] - (e ? r->seconds[e - 1] : 0);
-            al_stats_time_to_target(r->test_acc, w->per_epoch, E, c->o.target, AL_STATS_AT_LEAST, &w->ttt[k],
-                                    NULL);
-        }
-        k++;
     }
+    if (!isnan(c->o.target))
+        al_stats_ttt_summarize(w->ttt, c->o.seeds, &S->ttt, NULL);
+    if (n == 0)
+        return;
+    if (n >= 2)
+        al_stats_mean_ci(buf, n, 0.95, &S->acc_mean, &S->acc_lo, &S->acc_hi, NULL);
+    else
+        S->acc_mean = buf[0];
     S->best_epoch = median(buf2, k);
     S->dead_final = dead / (double)k;
+    S->train_acc = train / (double)k;
+    S->inactive_final = n_inactive ? inactive / (double)n_inactive : NAN;
+    S->loss_auc = n_auc ? auc / (double)n_auc : NAN;
     S->grad_ratio = n_ratio ? ratio / (double)n_ratio : NAN;
     S->seconds = secs / (double)k;
-    if (!isnan(c->o.target))
-        al_stats_ttt_summarize(w->ttt, k, &S->ttt, NULL);
 }
 
 void al_compare_summarize(al_compare *c)
 {
-    size_t K = c->o.seeds;
+    size_t K = c->o.seeds, m = c->n_arms > 0 ? c->n_arms - 1 : 0;
     summary_scratch scratch = {malloc(K * sizeof(double)), malloc(K * sizeof(double)), malloc(K * sizeof(al_stats_ttt)),
-                         malloc((size_t)c->o.epochs * sizeof(double))};
-    double *a = scratch.a, *b = scratch.b, *p = malloc(c->n_arms * sizeof *p);
-    size_t *which = malloc(c->n_arms * sizeof *which);
-    if (!a || !b || !scratch.ttt || !scratch.per_epoch || !p || !which) {
-        free(a);
-        free(b);
-        free(scratch.ttt);
-        free(scratch.per_epoch);
-        free(p);
-        free(which);
-        return;
-    }
-    for (size_t arm = 0; arm < c->n_arms; arm++)
-        summarize_arm(c, arm, &scratch);
-    size_t base = c->o.baseline, m = 0;
-    size_t nb = final_accs(c, base, b);
-    for (size_t arm = 0; arm < c->n_arms; arm++) {
-        al_arm_summary *S = &c->summaries[arm];
-        size_t na = final_accs(c, arm, a);
-        if (arm == base || na < 2 || nb < 2)
-            continue;
-        al_stats_welch w;
-        al_stats_perm perm;
-        if (al_stats_welch_test(a, na, b, nb, 0.95, &w, NULL) == AL_OK) {
-            S->diff = w.diff;
-            S->diff_lo = w.lo;
-            S->diff_hi = w.hi;
+                               malloc((size_t)c->o.epochs * sizeof(double))};
+    double *diffs = malloc((m + 1) * K * sizeof *diffs);
+    const double **rows = malloc((m + 1) * sizeof *rows);
+    size_t *counts = malloc((m + 1) * sizeof *counts), *which = malloc((m + 1) * sizeof *which);
+    al_stats_comparison *cmp = malloc((m + 1) * sizeof *cmp);
+    if (scratch.a && scratch.b && scratch.ttt && scratch.per_epoch && diffs && rows && counts && which && cmp) {
+        for (size_t arm = 0; arm < c->n_arms; arm++)
+            summarize_arm(c, arm, &scratch);
+        size_t base = c->o.baseline, k = 0;
+        for (size_t arm = 0; arm < c->n_arms && K >= 2; arm++) {
+            if (arm == base)
+                continue;
+            for (size_t s = 0; s < K; s++)
+                diffs[k * K + s] = al_job_score(al_compare_job(c, arm, s)) - al_job_score(al_compare_job(c, base, s));
+            rows[k] = diffs + k * K;
+            counts[k] = K;
+            which[k++] = arm;
         }
-        if (al_stats_permutation_test(a, na, b, nb, c->o.first_seed, &perm, NULL) == AL_OK) {
-            S->p = perm.p;
-            p[m] = perm.p;
-            which[m++] = arm;
-        }
+        if (k > 0 && al_stats_family(rows, counts, k, 0.05, 0.8, c->o.first_seed, cmp, NULL) == AL_OK)
+            for (size_t i = 0; i < k; i++) {
+                al_arm_summary *S = &c->summaries[which[i]];
+                S->diff = cmp[i].mean;
+                S->diff_lo = cmp[i].t_lo;
+                S->diff_hi = cmp[i].t_hi;
+                S->adj_lo = cmp[i].adj_lo;
+                S->adj_hi = cmp[i].adj_hi;
+                S->p = cmp[i].p;
+                S->p_holm = cmp[i].p_holm;
+                S->mde = cmp[i].mde;
+                S->min_p = cmp[i].min_p;
+            }
     }
-    if (m > 0 && al_stats_holm(p, m, p, NULL) == AL_OK)
-        for (size_t i = 0; i < m; i++)
-            c->summaries[which[i]].p_holm = p[i];
+    free(scratch.a);
+    free(scratch.b);
     free(scratch.ttt);
     free(scratch.per_epoch);
-    free(a);
-    free(b);
-    free(p);
+    free(diffs);
+    free(rows);
+    free(counts);
     free(which);
+    free(cmp);
 }
