@@ -147,6 +147,13 @@ static void conv_init(al_layer *l, const al_layer_init *c)
     al_layer_init_weights(l, c, al_shape_size(&w), (double)w.dim[1] * area, (double)w.dim[0] * area);
 }
 
+/* Each output value sums in_channels / groups x kh x kw products. */
+static double conv_work(const al_layer *l)
+{
+    al_shape w = weight_shape(l);
+    return (double)l->out * (double)(w.dim[1] * w.dim[2] * w.dim[3]);
+}
+
 /* ---- oneDNN plumbing ---- */
 
 static void operand_free(operand *op)
@@ -566,4 +573,4 @@ const al_layer_type al_conv2d_type = {
     .kind = AL_LAYER_CONV2D, .module = "Conv2d", .kind_name = "conv2d",
     .args = conv_args, .n_args = 9, .gain_init = 1, .dx_optional = 1, .split = AL_SPLIT_ROWS,
     .configure = conv_configure, .shape = conv_shape, .tensors = conv_tensors, .init = conv_init,
-    .forward = conv_forward, .backward = conv_backward, .combine = conv_combine, .release = conv_release};
+    .work = conv_work, .forward = conv_forward, .backward = conv_backward, .combine = conv_combine, .release = conv_release};

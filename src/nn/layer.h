@@ -144,6 +144,9 @@ struct al_layer_type {
      * give unknown outputs); a mismatch names the layer and both shapes. */
     al_status (*shape)(al_layer *l, const al_shape *in, const al_spec *spec, const al_spec_module *m,
                        al_error *err);
+    /* Multiply-adds per row of a pass, to size the team (pass.c); NULL: one
+     * per output feature, or per output and input feature for ALL_IN. */
+    double (*work)(const al_layer *l);
     /* Declares the layer's state_dict entries in PyTorch's order; returns how many. */
     int (*tensors)(al_layer *l, al_tensor_decl decl[AL_LAYER_MAX_TENSORS]);
     /* Fills the registered tensors (they start at zero). */

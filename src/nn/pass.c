@@ -32,7 +32,9 @@ static int team_for(const al_net *net, size_t batch)
     double work = 0;
     for (int i = 0; i < net->n_layers; i++) {
         const al_layer *l = &net->layers[i];
-        work += (double)batch * (double)l->out * (l->type->split == AL_SPLIT_ALL_IN ? (double)l->in : 1.0);
+        double per_row = l->type->work ? l->type->work(l)
+                                       : (double)l->out * (l->type->split == AL_SPLIT_ALL_IN ? (double)l->in : 1.0);
+        work += (double)batch * per_row;
     }
     if (threads > AL_TEAM_MAX)
         threads = AL_TEAM_MAX;
