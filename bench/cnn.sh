@@ -43,14 +43,14 @@ for t in 1 2; do
   a=$(row "$out/cnn$t.txt" actlab)
   ti=$(row "$out/torch_installed$t.txt" torch)
   ts=$(row "$out/torch_same$t.txt" torch)
-  for clock in wall cpu; do
+  for clock in wall cpu median; do
     [ "$clock" = cpu ] && [ "$t" != 1 ] && continue  # CPU time sums the threads: one thread only
     awk -v t="$t" -v clock="$clock" -v a="$a" -v ti="$ti" -v ts="$ts" '
       function val(x) { return x == "" ? "-" : sprintf("%.0f", x) }
       function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y) }
       BEGIN {
         split(a, A, " "); split(ti, I, " "); split(ts, S, " ")
-        k = clock == "cpu" ? 3 : 0   # columns 6, 7 hold the CPU-time figures
+        k = clock == "cpu" ? 3 : clock == "median" ? 5 : 0  # columns 6, 7: CPU time; 8, 9: median step, batch
         rss = (I[5] != "") ? I[5] : S[5]
         printf "%-7s %-6s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %9s\n", t, clock, val(A[3 + k]), val(I[3 + k]),
           val(S[3 + k]), val(A[4 + k]), val(I[4 + k]), val(S[4 + k]), ratio(A[3 + k], I[3 + k]),
@@ -63,4 +63,6 @@ echo "# samples/s. train, infer: actlab; tr_inst, in_inst: torch as installed; t
 echo "# OPENBLAS_CORETYPE=SkylakeX (its Linear layers' best BLAS setting on AVX-512; actlab's go through"
 echo "# oneDNN, as both sides' convolutions do); x_*: actlab over torch at equal threads;"
 echo "# clock cpu: by process CPU time (one thread; steadier when other programs load the machine);"
+echo "# clock median: by the median training step and inference batch (steadier at two threads, where a"
+echo "# preempted thread holds up the other at every wait);"
 echo "# rss_ratio: actlab's peak RSS over torch's (as installed)"

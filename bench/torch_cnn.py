@@ -8,8 +8,9 @@ CrossEntropyLoss, SGD lr 0.01 momentum 0.9; --warmup steps, then --steps
 timed; then eval-mode forward passes under torch.no_grad() over the 10000
 test images in batches of 64 (--infer-passes times, after one warm-up batch).
 Prints "#" comments and one row: torch THREADS TRAIN/S INFER/S PEAK_RSS_MIB
-TRAIN/CPU-S INFER/CPU-S (the last two by process CPU time, the steadier
-figures on a busy machine at one thread).
+TRAIN/CPU-S INFER/CPU-S TRAIN_MED/S INFER_MED/S (by process CPU time, the
+steadier figures on a busy machine at one thread; then by the median step and
+batch, the steadier figures at two threads).
 Threads: torch.set_num_threads(t) sets OpenMP's count (oneDNN's and ATen's);
 the OpenBLAS that Debian's torch calls for Linear keeps its own pool, so it is
 set to t as well (environment before the import, openblas_set_num_threads
@@ -19,6 +20,7 @@ Usage: python3 bench/torch_cnn.py [--threads T] [--steps N] [--warmup W] [--infe
 import argparse
 import os
 import resource
+import statistics
 import sys
 import time
 
@@ -66,6 +68,7 @@ def main():
     per_epoch = (n + batch - 1) // batch
     total = a.warmup + a.steps
     step, samples, t_start, c_start = 0, 0, time.perf_counter(), time.process_time()
+    step_seconds, t_last = [], t_start
     model.train()
     while step < total:
         order = torch.randperm(n)
@@ -74,7 +77,7 @@ def main():
                 break
             if step == a.warmup:
                 t_start, c_start = time.perf_counter(), time.process_time()
-                samples = 0
+                t_last, samples = t_start, 0
             idx = order[k * batch:(k + 1) * batch]
             xb, yb = x[idx], y[idx]
             opt.zero_grad(set_to_none=False)
@@ -83,7 +86,11 @@ def main():
             loss.backward()
             opt.step()
             step += 1
-            samples += len(idx)
+            now = time.perf_counter()
+            if step > a.warmup:
+                samples += len(idx)
+                step_seconds.append(now - t_last)
+            t_last = now
     train_sps = samples / (time.perf_counter() - t_start)
     train_cpu = samples / (time.process_time() - c_start)
     last_loss = loss.item()
@@ -93,9 +100,13 @@ def main():
     with torch.no_grad():
         model(xt[:batch])
         t0, c0 = time.perf_counter(), time.process_time()
+        batch_seconds = []
         for _ in range(a.infer_passes):
             for start in range(0, xt.shape[0], batch):
+                b0 = time.perf_counter()
                 checksum += float(model(xt[start:start + batch])[0, 0])
+                if start + batch <= xt.shape[0]:
+                    batch_seconds.append(time.perf_counter() - b0)
         infer_sps = a.infer_passes * xt.shape[0] / (time.perf_counter() - t0)
         infer_cpu = a.infer_passes * xt.shape[0] / (time.process_time() - c0)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -104,7 +115,10 @@ def main():
           f"{a.infer_passes} inference pass(es); {torch.get_num_threads()} thread(s); OpenBLAS core {core} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}); "
           f"mkldnn {torch.backends.mkldnn.is_available()}; loss {last_loss:.4f}; checksum {checksum:.4g}")
-    print(f"torch {a.threads} {train_sps:.0f} {infer_sps:.0f} {rss_mib:.1f} {train_cpu:.0f} {infer_cpu:.0f}")
+    train_med = batch / statistics.median(step_seconds)
+    infer_med = batch / statistics.median(batch_seconds)
+    print(f"torch {a.threads} {train_sps:.0f} {infer_sps:.0f} {rss_mib:.1f} {train_cpu:.0f} {infer_cpu:.0f} "
+          f"{train_med:.0f} {infer_med:.0f}")
     return 0
 
 
