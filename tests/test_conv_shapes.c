@@ -281,6 +281,20 @@ static void test_cnn_spec(void)
           "it builds and fits 28x28 images: %s", err.message);
     al_net_free(net);
     free(spec);
+    o = al_cnn_options_default();
+    o.width = 8;
+    o.blocks = 4;
+    o.pool_every = 1;
+    o.max_pools = 2;
+    CHECK(al_cnn_spec(&o, "ELU()", &spec, &err) == AL_OK, "%s", err.message);
+    want = "Conv2d(1, 8, 3, padding=1), ELU(), MaxPool2d(2), Conv2d(8, 8, 3, padding=1), ELU(), MaxPool2d(2), "
+           "Conv2d(8, 8, 3, padding=1), ELU(), Conv2d(8, 8, 3, padding=1), ELU(), AdaptiveAvgPool2d(1), Flatten(), "
+           "Linear(8, 10)";
+    CHECK(spec && strcmp(spec, want) == 0, "two pools at most:\n%s\nwant\n%s", spec ? spec : "", want);
+    free(spec);
+    o.max_pools = -1;
+    CHECK(al_cnn_spec(&o, "ReLU()", &spec, &err) == AL_ERR_INVALID && spec == NULL, "max_pools >= 0");
+    o.max_pools = 0;
     o.blocks = 0;
     CHECK(al_cnn_spec(&o, "ReLU()", &spec, &err) == AL_ERR_INVALID && spec == NULL, "blocks >= 1");
 }
