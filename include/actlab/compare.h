@@ -32,7 +32,7 @@ extern "C" {
 /* How the weights feeding an activation are scaled, on top of the init
  * scheme's fan (1/fan_in for kaiming-* and lecun-normal, 2/(fan_in+fan_out)
  * for xavier-*; pytorch is taken as kaiming). Every rule but SCHEME redraws
- * the Linear weights with that gain and zero biases (see docs/compare.md). */
+ * the Linear and Conv2d weights with that gain and zero biases (see docs/compare.md). */
 typedef enum al_gain_rule {
     AL_GAIN_SCHEME = 0,  /* as src/nn's scheme does: PyTorch's calculate_gain (pytorch: its default) */
     AL_GAIN_MATCHED,     /* variance-preserving: 1 / sqrt(E[f(z)^2]), z ~ N(0, 1); 1 for SELU (LeCun) */
@@ -55,9 +55,10 @@ al_status al_gauss_moments_of(const al_act *a, double mean, double var, al_gauss
  * follows, gain 1). AL_GAIN_SCHEME gives al_act_gain's. */
 double al_gain_of(al_gain_rule rule, const al_act *a);
 
-/* Redraws every Linear layer's weights of net from seed: N(0, gain^2 * fan)
- * (uniform of the same variance for the *-uniform schemes), gain by rule for
- * the activation that follows the layer, biases 0. SCHEME leaves net alone. */
+/* Redraws every Linear and Conv2d layer's weights of net from seed:
+ * N(0, gain^2 * fan) with PyTorch's fans (a Conv2d's include its kernel's
+ * area), uniform of the same variance for the *-uniform schemes; gain by rule
+ * for the activation that follows the layer, biases 0. SCHEME leaves net alone. */
 void al_compare_init_net(al_net *net, al_init_scheme scheme, al_gain_rule rule, uint64_t seed);
 /* The same with one gain for every layer that feeds an activation (the
  * output layer keeps gain 1): a sweep of the weight variance. */

@@ -122,16 +122,25 @@ static void redraw(al_net *net, al_init_scheme scheme, al_gain_rule rule, double
     int xavier = scheme == AL_INIT_XAVIER_UNIFORM || scheme == AL_INIT_XAVIER_NORMAL;
     for (int i = 0; i < n_layers; i++) {
         al_layer_info info = al_net_layer(net, i);
-        if (info.kind != AL_LAYER_LINEAR)
+        if (info.kind != AL_LAYER_LINEAR && info.kind != AL_LAYER_CONV2D)
             continue;
         const al_act *next = NULL;
         for (int j = i + 1; j < n_layers && !next; j++) {
             al_layer_info after = al_net_layer(net, j);
-            if (after.kind == AL_LAYER_LINEAR)
+            if (after.kind == AL_LAYER_LINEAR || after.kind == AL_LAYER_CONV2D)
                 break;
             next = after.act;
         }
+        /* PyTorch's fans: a Conv2d's weight [out, in / groups, kh, kw] has
+         * fan_in (in / groups) kh kw and fan_out out kh kw (known before the
+         * net knows its image size) */
         double fan_in = (double)info.in_features, fan_out = (double)info.out_features;
+        if (info.kind == AL_LAYER_CONV2D) {
+            double area = (double)(info.window.kernel[0] * info.window.kernel[1]);
+            double out = (double)info.out_shape.dim[0], in = (double)info.in_shape.dim[0];
+            fan_in = in / (double)info.window.groups * area;
+            fan_out = out * area;
+        }
         double gain = isfinite(fixed) && next ? fixed : al_gain_of(rule, next);
         double sd = gain * sqrt(xavier ? 2 / (fan_in + fan_out) : 1 / fan_in);
         char weight[32], bias[32];

@@ -2,7 +2,8 @@
  * initialised for its arm and seed, trained, and measured: per-epoch test
  * values, the training-loss curve, probe values per layer and, with
  * unit_stats, which units are inactive on the whole training set and how
- * centred their outputs are. A run whose loss or gradient stops being finite
+ * centred their outputs are (on a convolution's [C, H, W] output the unit
+ * is a channel, over every position). A run whose loss or gradient stops being finite
  * is kept as diverged: that is a result of its arm, not a failure to retry. */
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 typedef struct unit_state {
     int layers;
     size_t *offset;           /* where layer l's units start (activation layers only) */
+    size_t *positions;        /* per layer: values per unit in one sample (H*W on images, else 1) */
     size_t total;             /* units over all activation layers */
     double *max_deriv;        /* per layer: the activation's largest |f'| */
     unsigned char *was_inactive; /* per unit: inactive at some epoch end before */
@@ -59,7 +61,7 @@ static void units_free(unit_state *u)
 {
     if (!u)
         return;
-    free(u->offset), free(u->max_deriv), free(u->was_inactive), free(u->active);
+    free(u->offset), free(u->positions), free(u->max_deriv), free(u->was_inactive), free(u->active);
     free(u->sum), free(u->sum_sq), free(u->ones), free(u->deriv), free(u->x);
     free(u);
 }
@@ -71,17 +73,23 @@ static unit_state *units_create(const al_net *net, size_t batch, size_t in_featu
         return NULL;
     u->layers = al_net_layer_count(net);
     u->offset = calloc((size_t)u->layers + 1, sizeof *u->offset);
+    u->positions = calloc((size_t)u->layers + 1, sizeof *u->positions);
     u->max_deriv = calloc((size_t)u->layers + 1, sizeof *u->max_deriv);
     size_t widest = 1;
-    for (int l = 0; u->offset && u->max_deriv && l < u->layers; l++) {
+    for (int l = 0; u->offset && u->positions && u->max_deriv && l < u->layers; l++) {
         al_layer_info info = al_net_layer(net, l);
         u->offset[l] = u->total;
         if (info.kind != AL_LAYER_ACTIVATION)
             continue;
+        int image = info.out_shape.rank == 3 && info.out_shape.dim[0] > 0;
+        size_t units = image ? info.out_shape.dim[0] : info.out_features;
+        u->positions[l] = image ? info.out_features / units : 1;
         u->max_deriv[l] = max_deriv(info.act);
-        u->total += info.out_features;
+        u->total += units;
         widest = info.out_features > widest ? info.out_features : widest;
     }
+    if (u->offset)
+        u->offset[u->layers] = u->total;
     size_t n = u->total + 1;
     u->was_inactive = calloc(n, 1);
     u->active = calloc(n, 1);
@@ -90,7 +98,7 @@ static unit_state *units_create(const al_net *net, size_t batch, size_t in_featu
     u->ones = malloc(batch * widest * sizeof *u->ones);
     u->deriv = malloc(batch * widest * sizeof *u->deriv);
     u->x = malloc(batch * in_features * sizeof *u->x);
-    if (!u->offset || !u->max_deriv || !u->was_inactive || !u->active || !u->sum || !u->sum_sq || !u->ones ||
+    if (!u->offset || !u->positions || !u->max_deriv || !u->was_inactive || !u->active || !u->sum || !u->sum_sq || !u->ones ||
         !u->deriv || !u->x) {
         units_free(u);
         return NULL;
@@ -121,12 +129,12 @@ static void measure_units(job_ctx *x, long epoch)
         for (int l = 0; l < u->layers; l++) {
             if (!al_net_activation_derivative(x->net, l, u->ones, u->deriv))
                 continue;
-            size_t width = al_net_layer(x->net, l).out_features;
+            size_t width = al_net_layer(x->net, l).out_features, P = u->positions[l];
             const float *out = al_net_layer_output(x->net, l);
             double threshold = AL_COMPARE_INACTIVE * u->max_deriv[l];
             for (size_t i = 0; i < rows; i++)
                 for (size_t k = 0; k < width; k++) {
-                    size_t unit = u->offset[l] + k;
+                    size_t unit = u->offset[l] + k / P; /* a channel's positions are contiguous */
                     double a = out[i * width + k];
                     u->active[unit] |= fabs((double)u->deriv[i * width + k]) > threshold;
                     u->sum[unit] += a;
@@ -141,11 +149,11 @@ static void measure_units(job_ctx *x, long epoch)
         al_layer_info info = al_net_layer(x->net, l);
         if (info.kind != AL_LAYER_ACTIVATION)
             continue;
-        size_t width = info.out_features, inactive = 0, was = 0, back = 0, silent = 0;
-        double centring = 0;
+        size_t width = u->offset[l + 1] - u->offset[l], inactive = 0, was = 0, back = 0, silent = 0;
+        double centring = 0, values = (double)n * (double)u->positions[l]; /* per unit over the pass */
         for (size_t k = 0; k < width; k++) {
             size_t unit = u->offset[l] + k;
-            double m = u->sum[unit] / (double)n, m2 = u->sum_sq[unit] / (double)n;
+            double m = u->sum[unit] / values, m2 = u->sum_sq[unit] / values;
             centring += m2 > 0 ? m * m / m2 : 0;
             inactive += !u->active[unit];
             silent += u->sum_sq[unit] == 0;
@@ -267,6 +275,8 @@ al_status al_compare_run_job(const al_compare *c, const al_job_spec *j, al_job_r
         al_compare_init_net(net, a->init, a->gain, j->seed);
         st = al_job_result_alloc(r, c->o.epochs, al_net_layer_count(net), err);
     }
+    if (st == AL_OK) /* a convolutional net learns its image size from the data */
+        st = al_net_fit_data(net, j->train, "the training data", err);
     r->arm = j->arm;
     r->seed_index = j->seed_index;
     r->seed = j->seed;

@@ -229,7 +229,13 @@ static al_status check_models(const al_compare *c, const al_dataset *train, cons
         if (st != AL_OK)
             return al_error_prefix(err, "arm '%s': ", c->arms[arm].name), st;
         size_t in = al_net_in_features(net), out = al_net_out_features(net);
+        if (in == 0) { /* a convolution first: the data's example shape decides, or is refused */
+            st = al_net_fit_data(net, train, "the training data", err);
+            in = al_net_in_features(net);
+        }
         al_net_free(net);
+        if (st != AL_OK)
+            return al_error_prefix(err, "arm '%s': ", c->arms[arm].name), st;
         if (in != features)
             return al_error_set_field(err, AL_ERR_SHAPE, "factors.template_spec", "arm '%s': the model takes %zu "
                                       "inputs but the data '%s' have %zu features per example",
