@@ -286,12 +286,20 @@ static void test_cnn_spec(void)
     o.blocks = 4;
     o.pool_every = 1;
     o.max_pools = 2;
+    o.head = 3;
     CHECK(al_cnn_spec(&o, "ELU()", &spec, &err) == AL_OK, "%s", err.message);
     want = "Conv2d(1, 8, 3, padding=1), ELU(), MaxPool2d(2), Conv2d(8, 8, 3, padding=1), ELU(), MaxPool2d(2), "
-           "Conv2d(8, 8, 3, padding=1), ELU(), Conv2d(8, 8, 3, padding=1), ELU(), AdaptiveAvgPool2d(1), Flatten(), "
-           "Linear(8, 10)";
-    CHECK(spec && strcmp(spec, want) == 0, "two pools at most:\n%s\nwant\n%s", spec ? spec : "", want);
+           "Conv2d(8, 8, 3, padding=1), ELU(), Conv2d(8, 8, 3, padding=1), ELU(), AdaptiveAvgPool2d(3), Flatten(), "
+           "Linear(72, 10)";
+    CHECK(spec && strcmp(spec, want) == 0, "two pools at most, a 3x3 head:\n%s\nwant\n%s", spec ? spec : "", want);
+    net = spec ? create(spec, &in, &err) : NULL;
+    CHECK(net && same_shape(al_net_layer(net, 10).out_shape, 3, 8, 3, 3) && al_net_out_features(net) == 10,
+          "it fits 28x28 images: %s", err.message);
+    al_net_free(net);
     free(spec);
+    o.head = 0;
+    CHECK(al_cnn_spec(&o, "ReLU()", &spec, &err) == AL_ERR_INVALID && spec == NULL, "head >= 1");
+    o.head = 1;
     o.max_pools = -1;
     CHECK(al_cnn_spec(&o, "ReLU()", &spec, &err) == AL_ERR_INVALID && spec == NULL, "max_pools >= 0");
     o.max_pools = 0;

@@ -210,17 +210,19 @@ int al_net_activation_derivative(const al_net *net, int index, const float *ones
 /* A plain convolutional net: `blocks` blocks of Conv2d(c, width, 3,
  * padding=1) [, BatchNorm2d(width)], the activation; a MaxPool2d(2) after
  * every `pool_every` blocks (0: none), at most `max_pools` of them (0: no
- * limit; deeper blocks then keep the image size); then AdaptiveAvgPool2d(1),
- * Flatten() and Linear(width, classes), so any image size fits. */
+ * limit; deeper blocks then keep the image size); then
+ * AdaptiveAvgPool2d(head) (head x head averages per channel), Flatten() and
+ * Linear(width * head^2, classes), so any image size fits. */
 typedef struct al_cnn_options {
     size_t in_channels, width, classes;
     int blocks, pool_every;
     int batchnorm;           /* BatchNorm2d after each Conv2d (whose bias is then dropped) */
     int max_pools;
+    size_t head;
 } al_cnn_options;
 
 /* 1 channel in (Fashion-MNIST), width 32, 10 classes, 4 blocks, a pool every
- * 2 with no limit, no batch norm. */
+ * 2 with no limit, no batch norm, head 1 (global average pooling). */
 al_cnn_options al_cnn_options_default(void);
 /* The spec of that net with activation `act` (spec text, e.g. "ELU()"), in
  * which "{channels}" stands for the block's channel count:

@@ -9,7 +9,7 @@
 
 al_cnn_options al_cnn_options_default(void)
 {
-    al_cnn_options o = {1, 32, 10, 4, 2, 0, 0};
+    al_cnn_options o = {1, 32, 10, 4, 2, 0, 0, 1};
     return o;
 }
 
@@ -33,10 +33,12 @@ al_status al_cnn_spec(const al_cnn_options *options, const char *act, char **out
 {
     al_cnn_options o = options ? *options : al_cnn_options_default();
     *out = NULL;
-    if (!o.in_channels || !o.width || !o.classes || o.blocks < 1 || o.pool_every < 0 || o.max_pools < 0 || !act)
-        return al_error_set(err, AL_ERR_INVALID, "a CNN needs input channels, a width and classes above 0, "
-                            "blocks >= 1, pool_every and max_pools >= 0 and an activation (got %zu, %zu, %zu, %d, "
-                            "%d, %d)", o.in_channels, o.width, o.classes, o.blocks, o.pool_every, o.max_pools);
+    if (!o.in_channels || !o.width || !o.classes || !o.head || o.blocks < 1 || o.pool_every < 0 ||
+        o.max_pools < 0 || !act)
+        return al_error_set(err, AL_ERR_INVALID, "a CNN needs input channels, a width, classes and a head above 0, "
+                            "blocks >= 1, pool_every and max_pools >= 0 and an activation (got %zu, %zu, %zu, %zu, "
+                            "%d, %d, %d)", o.in_channels, o.width, o.classes, o.head, o.blocks, o.pool_every,
+                            o.max_pools);
     al_buf b = {0};
     int pools = 0;
     for (int k = 0; k < o.blocks; k++) {
@@ -51,7 +53,8 @@ al_status al_cnn_spec(const al_cnn_options *options, const char *act, char **out
             pools++;
         }
     }
-    al_buf_printf(&b, "AdaptiveAvgPool2d(1), Flatten(), Linear(%zu, %zu)", o.width, o.classes);
+    al_buf_printf(&b, "AdaptiveAvgPool2d(%zu), Flatten(), Linear(%zu, %zu)", o.head, o.width * o.head * o.head,
+                  o.classes);
     if (b.failed || !b.data) {
         al_buf_free(&b);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory writing a CNN spec");
