@@ -84,9 +84,9 @@ static int list(void)
 {
     for (size_t i = 0; i < al_study_count(); i++) {
         const al_study *s = al_study_at(i);
-        printf("%-18s %s\n", s->name, s->title);
-        print_plain(stdout, s->question, "                   ");
-        printf("                   quick: %s\n", s->quick);
+        printf("%-22s %s\n", s->name, s->title);
+        print_plain(stdout, s->question, "                       ");
+        printf("                       quick: %s\n", s->quick);
     }
     printf("\nRun one with `actlab study NAME [--full] [--report DIR]`, or `actlab study all`.\n");
     return 0;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: every study of the catalogue at its quick budget on
+# `make demo`: every MLP study of the catalogue at its quick budget on
 # Fashion-MNIST (a few minutes on 2 cores), an HTML report with the charts
 # and tables, and the findings on the terminal: each verdict with the paired
 # comparisons behind it (fair arms: tuned learning rates, matched inits).
+# The convolutional variants (dead-units-conv, leaky-prelu-depth-conv) cost
+# several times as much and run by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 actlab=${1:-build/release/actlab}
@@ -20,7 +22,8 @@ exec 4>&1
 timing=$( { time "$actlab" study "${studies[@]}" --out "$out/jobs" --report "$out/report" >&4 2>&3 ; } 3>&2 2>&1 )
 echo
 echo "The demo took $timing. Report: $out/report/index.html"
-echo "Each study: \`$actlab study list\`; larger budgets: \`$actlab study NAME --full\` (hours)."
+echo "Each study: \`$actlab study list\`; larger budgets: \`$actlab study NAME --full\` (hours);"
+echo "the convolutional variants: \`$actlab study dead-units-conv leaky-prelu-depth-conv\` (minutes)."
 echo
 echo "Next, watch a network learn in your browser (every activation, dead units, the kink):"
 echo "    $actlab serve        # then open http://127.0.0.1:8080/"

@@ -6,7 +6,9 @@
  *   differ completely choose the same rates from identical validation scores;
  * - a comparison whose every job fails is an error naming the first failure;
  * - the model is checked against the data before any worker starts;
- * - matched gains redraw the weights with the documented variance. */
+ * - matched gains redraw the weights with the documented variance, a
+ *   Conv2d's with PyTorch's fans;
+ * - on a convolution's [C, H, W] output the unit statistics count channels. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,6 +330,106 @@ static void test_gains(void)
     }
 }
 
+/* A Conv2d's redrawn weights: variance gain^2 / fan_in with fan_in = (in / groups) kh kw, or
+ * 2 gain^2 / (fan_in + fan_out) with fan_out = out kh kw; biases 0; known before the image size is. */
+static void test_conv_gains(void)
+{
+    CHECK_SECTION("redrawn Conv2d weights");
+    const al_init_scheme schemes[2] = {AL_INIT_KAIMING_NORMAL, AL_INIT_XAVIER_NORMAL};
+    al_act relu, tanh_act;
+    al_act_parse("ReLU()", &relu, NULL);
+    al_act_parse("Tanh()", &tanh_act, NULL);
+    for (int k = 0; k < 2; k++) {
+        al_net *net = NULL;
+        CHECK(al_net_create("Conv2d(8, 64, 3, groups=2), ReLU(), Conv2d(64, 16, 5), Tanh(), AdaptiveAvgPool2d(1), "
+                            "Flatten(), Linear(16, 10)", NULL, &net, NULL) == AL_OK, "net");
+        if (!net)
+            continue;
+        al_compare_init_net(net, schemes[k], AL_GAIN_MATCHED, 5);
+        int n = 0;
+        const al_param_ref *p = al_net_params(net, &n);
+        double fan_in[2] = {4 * 9, 64 * 25}, fan_out[2] = {64 * 9, 16 * 25};
+        double g[2] = {al_gain_of(AL_GAIN_MATCHED, &relu), al_gain_of(AL_GAIN_MATCHED, &tanh_act)};
+        for (int c = 0; c < 2; c++) {
+            const al_param_ref *w = &p[2 * c], *b = &p[2 * c + 1];
+            double sq = 0, bias = 0;
+            for (size_t i = 0; i < w->count; i++)
+                sq += (double)w->value[i] * w->value[i];
+            for (size_t i = 0; i < b->count; i++)
+                bias += fabs(b->value[i]);
+            double want = g[c] * g[c] * (k == 0 ? 1 / fan_in[c] : 2 / (fan_in[c] + fan_out[c]));
+            CHECK_NEAR(sq / (double)w->count, want, 0, 0.06, "%s, %s: weight variance", w->name,
+                       al_init_scheme_name(schemes[k]));
+            CHECK(bias == 0, "%s: biases 0", b->name);
+        }
+        al_net_free(net);
+    }
+}
+
+/* Conv2d(1, 16, 1) + ReLU on [1, 2, 2] images whose first pixel is always 0
+ * and the others positive, trained at a rate too small to move a weight: a
+ * channel is inactive exactly when its weight is <= 0 (every position of
+ * every sample), although the first position of every channel is inactive. */
+static void test_conv_units(const char *root)
+{
+    CHECK_SECTION("unit statistics per channel");
+    al_dataset *train = NULL, *test = NULL;
+    size_t shape[3] = {1, 2, 2};
+    CHECK(al_dataset_create("images", 48, 3, shape, &train, NULL) == AL_OK, "create");
+    CHECK(al_dataset_create("images-test", 12, 3, shape, &test, NULL) == AL_OK, "create");
+    al_dataset *sets[2] = {train, test};
+    for (int d = 0; d < 2 && train && test; d++)
+        for (size_t i = 0; i < al_dataset_count(sets[d]); i++) {
+            al_dataset_y_mut(sets[d])[i] = (int32_t)(i % 2);
+            for (size_t k = 0; k < 4; k++)
+                al_dataset_x_mut(sets[d])[i * 4 + k] = k == 0 ? 0.0f : (float)(0.5 + (double)((i * 7 + k) % 5));
+        }
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/conv-units", root);
+    static const char *relu[1] = {"ReLU()"};
+    static const al_init_scheme kaiming = AL_INIT_KAIMING_NORMAL;
+    static const al_gain_rule matched = AL_GAIN_MATCHED;
+    setup s = base_setup(dir, train, test);
+    s.f.template_spec = "Conv2d(1, 16, 1), {act}, Flatten(), Linear(64, 2)";
+    s.f.acts = relu;
+    s.f.n_acts = 1;
+    s.f.inits = &kaiming;
+    s.f.n_inits = 1;
+    s.f.gains = &matched;
+    s.f.n_gains = 1;
+    s.o.n_tune_lrs = 0;
+    s.o.optim.lr = 1e-30;
+    s.o.unit_stats = 1;
+    al_compare *c = NULL;
+    if (train && test)
+        run(&s, &c);
+    for (size_t seed = 0; c && seed < s.o.seeds; seed++) {
+        const al_job_result *r = al_compare_job(c, 0, seed);
+        al_net *net = NULL;
+        al_net_options no = al_net_options_default();
+        no.init = kaiming;
+        no.seed = r ? r->seed : 0;
+        CHECK(r && r->done && al_net_create("Conv2d(1, 16, 1), ReLU(), Flatten(), Linear(64, 2)", &no, &net, NULL) ==
+                  AL_OK, "seed %zu", seed);
+        if (!net || !r)
+            continue;
+        al_compare_init_net(net, kaiming, matched, r->seed);
+        int n = 0;
+        const al_param_ref *p = al_net_params(net, &n);
+        size_t off = 0;
+        for (size_t ch = 0; ch < 16; ch++)
+            off += p[0].value[ch] <= 0;
+        CHECK(off > 0 && off < 16, "seed %zu: some weights on each side (%zu of 16 <= 0)", seed, off);
+        double measured = r->inactive_layer[(size_t)(r->epochs - 1) * (size_t)r->layers + 1];
+        CHECK_NEAR(measured, (double)off / 16, 1e-12, 0, "seed %zu: inactive channels", seed);
+        CHECK_NEAR(r->silent[r->epochs - 1], (double)off / 16, 1e-12, 0, "seed %zu: silent channels", seed);
+        al_net_free(net);
+    }
+    al_compare_free(c);
+    al_dataset_free(train);
+    al_dataset_free(test);
+}
+
 int main(void)
 {
     char root[] = "/tmp/actlab_compare_key_XXXXXX";
@@ -337,6 +439,8 @@ int main(void)
     test_tuner_ignores_test_set(root);
     test_failures_and_checks(root);
     test_gains();
+    test_conv_gains();
+    test_conv_units(root);
     char cmd[800];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     CHECK(system(cmd) == 0, "cleanup");

@@ -153,6 +153,49 @@ static void test_verdict_selu_vanishing(void)
  * E[f^2] = 1/2 + alpha^2 (e^2 Phi(-2) - 2 e^(1/2) Phi(-1) + 1/2); SELU =
  * lambda ELU(alpha) with its constants: mean 0 and second moment 1 (its
  * defining fixed point); sigmoid' <= 1/4 with equality at 0. */
+static void test_prelu_he(void)
+{
+    CHECK_SECTION("PReLU's coefficients against He et al. (2015)");
+    char out[4096];
+    const double cw[4] = {0.52, 0.31, 0.24, 0.18}, cs[4] = {0.61, 0.12, 0.2, 0.09};
+    /* first layer above the deeper ones in both forms, and the channel-wise trend down: as they report */
+    al_stats_comparison first_cw = cmp(0.27, 0.05, 0.2, 0.34, 0.002, 0.04);
+    al_stats_comparison first_cs = cmp(0.47, 0.06, 0.38, 0.56, 0.002, 0.05);
+    al_stats_comparison trend_cw = cmp(-0.1, 0.02, -0.13, -0.07, 0.002, 0.008);
+    al_study_prelu_he_text(cw, cs, 4, 1, &first_cw, &first_cs, &trend_cw, 0.05, 0.01, out, sizeof out);
+    CHECK(strstr(out, "the first conv layer learned 0.681 (channel-shared) and 0.596 (channel-wise, mean over "
+                      "channels), \"significantly greater than 0\"") != NULL &&
+              strstr(out, "\"for the channel-wise version, the deeper conv layers in general have smaller "
+                          "coefficients\"") != NULL, "their statements, quoted: %s", out);
+    CHECK(strstr(out, "channel-wise (mean over channels): 0.520, 0.310, 0.240, 0.180.") != NULL &&
+              strstr(out, "channel-shared: 0.610, 0.120, 0.200, 0.090.") != NULL, "the learned values: %s", out);
+    CHECK(strstr(out, "First layer minus the deeper layers' mean, channel-wise: +0.270, **as they report**.") != NULL &&
+              strstr(out, "channel-shared: +0.470, **as they report**.") != NULL &&
+              strstr(out, "(least-squares slope): -0.100 per layer, **as they report**.") != NULL, "%s", out);
+    CHECK(strstr(out, "not conv layers") == NULL, "conv layers: %s", out);
+    /* the trend up, significantly: the opposite; the shared form could have shown 0.05 and did not */
+    trend_cw = cmp(0.06, 0.02, 0.03, 0.09, 0.01, 0.008);
+    first_cs = cmp(0.01, 0.03, -0.02, 0.04, 0.6, 0.03);
+    al_study_prelu_he_text(cw, cs, 4, 1, &first_cw, &first_cs, &trend_cw, 0.05, 0.01, out, sizeof out);
+    CHECK(strstr(out, "(least-squares slope): +0.060 per layer, **the opposite of their report**.") != NULL, "%s", out);
+    CHECK(strstr(out, "channel-shared: +0.010, **not as they report** (no difference of 0.050 or more).") != NULL,
+          "%s", out);
+    /* too few seeds to tell: undecided, with what could be detected */
+    first_cw = cmp(0.2, 0.3, -0.1, 0.5, 0.3, 0.31);
+    al_study_prelu_he_text(cw, cs, 4, 1, &first_cw, NULL, NULL, 0.05, 0.01, out, sizeof out);
+    CHECK(strstr(out, "channel-wise: +0.200, **undecided at this budget** (could detect >= 0.310).") != NULL &&
+              strstr(out, "least-squares") == NULL, "untested points are left out: %s", out);
+    first_cw = cmp(0.2, 0.3, -INFINITY, INFINITY, 1, INFINITY);
+    al_study_prelu_he_text(cw, cs, 4, 1, &first_cw, NULL, NULL, 0.05, 0.01, out, sizeof out);
+    CHECK(strstr(out, "**undecided at this budget** (nothing could be detected with 10 seeds)") != NULL, "%s", out);
+    /* an MLP: numbers only, and why their statements do not apply directly */
+    al_study_prelu_he_text(NULL, cs, 4, 0, NULL, NULL, NULL, 0.05, 0.01, out, sizeof out);
+    CHECK(strstr(out, "These layers are not conv layers") != NULL && strstr(out, "channel-wise (mean") == NULL &&
+              strstr(out, "The first layer's 0.610 is above the deeper layers' mean 0.137.") != NULL &&
+              strstr(out, "as they report") == NULL, "%s", out);
+    CHECK(strstr(out, "nan") == NULL, "no NaN printed: %s", out);
+}
+
 static void test_gaussian_moments(void)
 {
     CHECK_SECTION("closed-form Gaussian moments");
@@ -198,7 +241,7 @@ static void test_gaussian_moments(void)
 static void test_catalogue(void)
 {
     CHECK_SECTION("catalogue");
-    CHECK(al_study_count() == 8, "%zu studies", al_study_count());
+    CHECK(al_study_count() == 10, "%zu studies", al_study_count());
     for (size_t i = 0; i < al_study_count(); i++) {
         const al_study *s = al_study_at(i);
         CHECK(s->name && s->question && s->protocol && s->quick && s->full && s->run, "study %zu complete", i);
@@ -236,12 +279,13 @@ static void test_cli(void)
     CHECK_SECTION("cli");
     char dir[] = "/tmp/actlab-test-study-XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-    static const char *const names[8] = {"consistency", "kink", "dead-units", "smoothness", "leaky-prelu-depth",
-                                         "zero-centering", "vanishing", "selu-fixed-point"};
+    static const char *const names[10] = {"consistency", "kink", "dead-units", "dead-units-conv", "smoothness",
+                                          "leaky-prelu-depth", "leaky-prelu-depth-conv", "zero-centering", "vanishing",
+                                          "selu-fixed-point"};
     int rc = cli(dir, "study list");
     char *out = slurp(dir, "stdout.txt");
     CHECK(rc == 0, "study list exit %d", rc);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 10; i++)
         CHECK(strstr(out, names[i]) != NULL, "list names %s", names[i]);
     free(out);
 
@@ -284,6 +328,7 @@ int main(void)
     test_findings();
     test_claims();
     test_verdict_selu_vanishing();
+    test_prelu_he();
     test_gaussian_moments();
     test_catalogue();
     test_cli();

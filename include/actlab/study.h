@@ -155,6 +155,25 @@ al_verdict al_study_verdict_selu(const char *const *inits, size_t n_inits, const
                                  const double *in_mean, const double *in_var, size_t n_inputs, const double *mean,
                                  const double *var, size_t layers, char *out, size_t size);
 
+/* PReLU's learned coefficients against He et al. (2015, Table 1: a 14-layer
+ * ImageNet CNN): their first conv layer learned 0.681 (channel-shared) and
+ * 0.596 (channel-wise, mean over channels), "significantly greater than 0",
+ * and "for the channel-wise version, the deeper conv layers in general have
+ * smaller coefficients". cw and cs: per layer, the mean learned coefficient
+ * of the channel-wise and the channel-shared arm (either may be NULL);
+ * first_cw and first_cs: the comparisons (one family's) of the first layer's
+ * coefficient against the mean of the deeper ones (claim: higher), trend_cw:
+ * the per-layer trend of the channel-wise coefficients (claim: lower with
+ * depth); NULL when not tested (then only the numbers are given, and
+ * `conv` 0 says the layers are not conv layers). Each tested point reads
+ * "as they report", "the opposite of their report", "not as they report (no
+ * difference of X or more)" or "undecided at this budget (could detect >=
+ * X)". */
+void al_study_prelu_he_text(const double *cw, const double *cs, size_t layers, int conv,
+                            const al_stats_comparison *first_cw, const al_stats_comparison *first_cs,
+                            const al_stats_comparison *trend_cw, double relevant_first, double relevant_trend,
+                            char *out, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

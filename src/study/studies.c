@@ -55,6 +55,23 @@ static const al_study studies[] = {
      "one family, Holm.",
      "10 seeds x 3 epochs on 7000 rows: about 15 s on 2 cores", "at least 10 seeds x 15 epochs on all rows",
      study_dead_units},
+    {"dead-units-conv", "Dying ReLU in a CNN",
+     "The convolutional variant of dead-units: in a small CNN, where a unit is a channel, do ReLU channels die "
+     "as the learning rate grows, do **Leaky ReLU**, **PReLU** (one slope per channel) and **ELU** keep theirs, "
+     "and what does it cost in accuracy?",
+     "Stanford CS231n notes: \"as much as 40% of your network can be 'dead' (i.e. neurons that never activate "
+     "across the entire training dataset) if the learning rate is set too high\".",
+     "CNN Conv2d(1, 16, 3, padding=1), ACT, MaxPool2d(2), Conv2d(16, 16, 3, padding=1), ACT, MaxPool2d(2), "
+     "Conv2d(16, 16, 3, padding=1), ACT, AdaptiveAvgPool2d(4), Flatten(), Linear(256, 10) with ReLU, LeakyReLU, "
+     "PReLU(num_parameters=16), ELU and tanh, Adam, variance-preserving init (PyTorch's fans, the kernel's area "
+     "included). A channel is inactive when |f'| is at most a tenth of its largest value at every position of "
+     "every training sample, measured on the whole training set at each epoch end; it recovers when it is active "
+     "again later. Dose and response at 5 learning rates (3e-4 to 3e-2) on a validation split; each activation "
+     "then at its own tuned rate, paired against ReLU: final test accuracy (reported first; 1 point matters) and "
+     "the inactive fraction of the 48 channels (the claim: the others lose fewer; 5 % of channels matters), one "
+     "family, Holm. Not part of `make demo` (its CNNs would take it past its few minutes): run it by name.",
+     "10 seeds x 3 epochs on 4000 rows: a few minutes on 2 cores", "at least 10 seeds x 15 epochs on all rows",
+     study_dead_units_conv},
     {"smoothness", "Smooth activations against ReLU",
      "Do smooth activations (**ELU**, **CELU**, **GELU**, **SiLU**, **Softplus**) train faster, or end higher, "
      "than **ReLU**, when each has its own learning rate?",
@@ -72,16 +89,40 @@ static const al_study studies[] = {
      "Does a negative slope (**Leaky ReLU**, **PReLU**) help more as an MLP gets deeper, and which slopes does "
      "PReLU learn, layer by layer?",
      "He et al., Delving Deep into Rectifiers (2015): PReLU \"improves model fitting with nearly zero extra "
-     "computational cost\"; the learned coefficients are larger in early layers than in deep ones.",
+     "computational cost and little overfitting risk\". (Their statements on the learned coefficients concern "
+     "conv layers: see leaky-prelu-depth-conv.)",
      "MLPs of 2, 8 and 16 hidden layers (2, 4, 8, 16 with --full; width 64, 128 full), ReLU vs LeakyReLU vs "
      "PReLU, variance-preserving init, each arm's learning rate tuned per depth on a validation split, trained "
      "10 epochs on 4000 rows (30 on all rows full; the training accuracy reached is reported, so that how far "
      "each fitted its rows can be judged). Paired against ReLU at each "
      "depth, and the trend: per seed, the least-squares slope of the difference against log2(depth), tested over "
-     "the seeds (the claim: positive; 0.5 points per doubling matters); one family, Holm. PReLU's slope is charted "
-     "per layer over training.",
+     "the seeds (the claim: positive; 0.5 points per doubling matters); one family, Holm. PReLU's slope (one per "
+     "layer: He et al.'s channel-shared form) is charted per layer over training and set beside what they report "
+     "for conv layers.",
      "10 seeds x 10 epochs on 4000 rows: about 30 s on 2 cores", "at least 12 seeds x 20 epochs on all rows",
      study_leaky_prelu_depth},
+    {"leaky-prelu-depth-conv", "Leaky ReLU and PReLU with depth in CNNs",
+     "The convolutional variant of leaky-prelu-depth: does a negative slope (**Leaky ReLU**, **PReLU** with one "
+     "slope per channel or one per layer) help more as a CNN gets deeper, and are the slopes PReLU learns, layer "
+     "by layer, the ones He et al. report?",
+     "He et al., Delving Deep into Rectifiers (2015): PReLU \"improves model fitting with nearly zero extra "
+     "computational cost and little overfitting risk\"; in their 14-layer ImageNet CNN \"the first conv layer "
+     "(conv1) has coefficients (0.681 and 0.596) significantly greater than 0\" (channel-shared and channel-wise), "
+     "and \"for the channel-wise version, the deeper conv layers in general have smaller coefficients\".",
+     "CNNs of 2, 4 and 8 conv layers (2, 4, 8, 16 with --full): Conv2d(16, 16, 3, padding=1) + ACT each (32 "
+     "channels full), a MaxPool2d(2) after each of the first two (28 -> 14 -> 7), AdaptiveAvgPool2d(4), Flatten(), "
+     "Linear(256, 10); ReLU vs LeakyReLU vs PReLU(num_parameters=16) (channel-wise) vs PReLU() (channel-shared), "
+     "variance-preserving init, each arm's learning rate tuned per depth on a validation split (SGD momentum 0.9), "
+     "trained 5 epochs on 4000 rows (20 on all rows full; the training accuracy reached is reported). Paired "
+     "against ReLU at each depth, and the trend: per seed, the least-squares slope of the difference against "
+     "log2(depth) (the claim: positive; 0.5 points per doubling matters). At the deepest, He et al.'s statements "
+     "per seed on the learned coefficients (mean over a layer's channels): the first layer's minus the deeper "
+     "layers' mean (the claim: positive, for both forms; 0.05 matters), and for the channel-wise form the "
+     "least-squares slope of the coefficient against the layer's place (the claim: negative; 0.01 per layer "
+     "matters). One family, Holm. Not part of `make demo` (its CNNs would take it past its few minutes): run it "
+     "by name.",
+     "11 seeds x 5 epochs on 4000 rows: several minutes on 2 cores", "at least 13 seeds x 20 epochs on all rows",
+     study_leaky_prelu_depth_conv},
     {"zero-centering", "Zero-centred activations",
      "Does centring the activations speed training (tanh against the logistic sigmoid), how centred are the "
      "units, and does He's init beat Glorot's?",

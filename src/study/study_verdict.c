@@ -292,3 +292,75 @@ al_verdict al_study_verdict_selu(const char *const *inits, size_t n_inits, const
                   "an init with another variance.");
     return AL_VERDICT_NOT_SUPPORTED;
 }
+
+/* How one tested point of He et al.'s stands: the claim expects `direction`. */
+static void he_point(const char *what, const al_stats_comparison *c, int direction, double relevant,
+                     const char *unit, char *out, size_t size, size_t *n)
+{
+    if (!c)
+        return;
+    study_put(out, size, n, " %s: %+.3f%s%s, ", what, c->mean, *unit ? " " : "", unit);
+    switch (al_study_finding(c, relevant)) {
+    case AL_FINDING_DIFFERENT:
+        study_put(out, size, n, "%s", (c->mean > 0) == (direction > 0) ? "**as they report**"
+                                                                        : "**the opposite of their report**");
+        break;
+    case AL_FINDING_NO_EFFECT:
+        study_put(out, size, n, "**not as they report** (no difference of %.3f%s%s or more)", relevant,
+                  *unit ? " " : "", unit);
+        break;
+    case AL_FINDING_IDENTICAL:
+        study_put(out, size, n, "**not as they report** (identical in every seed)");
+        break;
+    default:
+        if (isinf(c->mde))
+            study_put(out, size, n, "**undecided at this budget** (nothing could be detected with %zu seeds)", c->n);
+        else
+            study_put(out, size, n, "**undecided at this budget** (could detect >= %.3f%s%s)", c->mde,
+                      *unit ? " " : "", unit);
+    }
+    study_put(out, size, n, ".");
+}
+
+static void coefficients(const char *name, const double *v, size_t layers, char *out, size_t size, size_t *n)
+{
+    if (!v)
+        return;
+    study_put(out, size, n, " %s:", name);
+    for (size_t l = 0; l < layers; l++)
+        study_put(out, size, n, "%s %.3f", l ? "," : "", v[l]);
+    study_put(out, size, n, ".");
+}
+
+void al_study_prelu_he_text(const double *cw, const double *cs, size_t layers, int conv,
+                            const al_stats_comparison *first_cw, const al_stats_comparison *first_cs,
+                            const al_stats_comparison *trend_cw, double relevant_first, double relevant_trend,
+                            char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    study_put(out, size, &n, "Published: He et al. (2015) introduced PReLU as improving \"model fitting with nearly "
+              "zero extra computational cost and little overfitting risk\". In their Table 1 (a 14-layer ImageNet "
+              "CNN, coefficients starting at 0.25) the first conv layer learned 0.681 (channel-shared) and 0.596 "
+              "(channel-wise, mean over channels), \"significantly greater than 0\", and \"for the channel-wise "
+              "version, the deeper conv layers in general have smaller coefficients\".");
+    if (!conv)
+        study_put(out, size, &n, " These layers are not conv layers, and one coefficient per layer is their "
+                  "channel-shared form, so their statements do not apply directly.");
+    study_put(out, size, &n, " Learned here, by layer (mean over seeds, from 0.25):");
+    coefficients("channel-wise (mean over channels)", cw, layers, out, size, &n);
+    coefficients("channel-shared", cs, layers, out, size, &n);
+    if (!conv && cs && layers > 1) {
+        double deeper = 0;
+        for (size_t l = 1; l < layers; l++)
+            deeper += cs[l] / (double)(layers - 1);
+        study_put(out, size, &n, " The first layer's %.3f is %s the deeper layers' mean %.3f.", cs[0],
+                  cs[0] > deeper ? "above" : cs[0] < deeper ? "below" : "equal to", deeper);
+    }
+    he_point("First layer minus the deeper layers' mean, channel-wise", first_cw, +1, relevant_first, "", out, size,
+             &n);
+    he_point("First layer minus the deeper layers' mean, channel-shared", first_cs, +1, relevant_first, "", out, size,
+             &n);
+    he_point("Channel-wise coefficient per layer of depth (least-squares slope)", trend_cw, -1, relevant_trend,
+             "per layer", out, size, &n);
+}
