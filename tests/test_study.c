@@ -188,6 +188,18 @@ static void test_prelu_he(void)
     first_cw = cmp(0.2, 0.3, -INFINITY, INFINITY, 1, INFINITY);
     al_study_prelu_he_text(cw, cs, 4, 1, &first_cw, NULL, NULL, 0.05, 0.01, out, sizeof out);
     CHECK(strstr(out, "**undecided at this budget** (nothing could be detected with 10 seeds)") != NULL, "%s", out);
+    /* coefficients that barely left 0.25: too little training to test where they settle */
+    const double still[4] = {0.27, 0.262, 0.263, 0.231};
+    first_cw = cmp(0.008, 0.01, -0.003, 0.016, 0.1, 0.012);
+    trend_cw = cmp(0.0, 0.001, -0.001, 0.001, 1, 0.001);
+    first_cs = cmp(0.47, 0.06, 0.38, 0.56, 0.002, 0.05);
+    al_study_prelu_he_text(still, cs, 4, 1, &first_cw, &first_cs, &trend_cw, 0.05, 0.01, out, sizeof out);
+    CHECK(strstr(out, "channel-wise: +0.008, **undecided at this budget**: the layers' mean coefficients moved at "
+                      "most 0.020 from their initial 0.25, too little training to show where they settle.") != NULL &&
+              strstr(out, "(least-squares slope): +0.000 per layer, **undecided at this budget**: the layers' mean "
+                          "coefficients moved at most 0.020") != NULL &&
+              strstr(out, "channel-shared: +0.470, **as they report**.") != NULL &&
+              strstr(out, "not as they report") == NULL, "%s", out);
     /* an MLP: numbers only, and why their statements do not apply directly */
     al_study_prelu_he_text(NULL, cs, 4, 0, NULL, NULL, NULL, 0.05, 0.01, out, sizeof out);
     CHECK(strstr(out, "These layers are not conv layers") != NULL && strstr(out, "channel-wise (mean") == NULL &&

@@ -168,7 +168,9 @@ al_verdict al_study_verdict_selu(const char *const *inits, size_t n_inits, const
  * `conv` 0 says the layers are not conv layers). Each tested point reads
  * "as they report", "the opposite of their report", "not as they report (no
  * difference of X or more)" or "undecided at this budget (could detect >=
- * X)". */
+ * X)"; or "undecided at this budget" with how far they moved when no layer's
+ * mean coefficient of that arm moved relevant_first from its initial 0.25
+ * (too little training to test where they settle). */
 void al_study_prelu_he_text(const double *cw, const double *cs, size_t layers, int conv,
                             const al_stats_comparison *first_cw, const al_stats_comparison *first_cs,
                             const al_stats_comparison *trend_cw, double relevant_first, double relevant_trend,

@@ -69,8 +69,9 @@ typedef struct depth_variant {
     size_t rows;                  /* quick training rows */
     long quick_epochs, full_epochs;
     const double *grid;           /* the quick learning-rate grid (4 values) */
-    int conv;                     /* 1: CNNs of `depth` 3x3 conv layers (cnn_width channels), He's claims tested */
+    int conv;                     /* 1: CNNs of `depth` 3x3 conv layers (cnn_width channels), He's statements tested */
     size_t width, full_width;
+    size_t batch;                 /* 0: the fair options' */
     const char *layer_word;       /* "hidden layers", "conv layers" */
 } depth_variant;
 
@@ -181,6 +182,8 @@ static al_status depth_study(al_study_env *env, al_study_result *res, const dept
         }
         study_matched_init(&f);
         al_compare_options o = study_fair_options(env, seeds, epochs, v->grid, 4);
+        if (v->batch)
+            o.batch = v->batch;
         char sub[32];
         snprintf(sub, sizeof sub, "depth%d", depth_list[k]);
         if (st == AL_OK)
@@ -216,11 +219,12 @@ static al_status depth_study(al_study_env *env, al_study_result *res, const dept
         he_diffs(runs[deep], arm, epochs, seeds, slopes, slopes + seeds);
         snprintf(what, sizeof what, "%s at %d conv layers: first layer's coefficient minus the deeper layers' mean",
                  acts[arm], depth_list[deep]);
-        st = study_family_add(&w.fam, what, slopes, +1, 0.05, 1, "", NULL, err);
+        /* counted in the family, judged against He et al. beside the verdict (al_study_prelu_he_text) */
+        st = study_family_add(&w.fam, what, slopes, 0, 0.05, 1, "", NULL, err);
         if (st == AL_OK && i == 0) {
             snprintf(what, sizeof what, "%s at %d conv layers: coefficient per layer of depth (least-squares slope)",
                      acts[arm], depth_list[deep]);
-            st = study_family_add(&w.fam, what, slopes + seeds, -1, 0.01, 1, "per layer", NULL, err);
+            st = study_family_add(&w.fam, what, slopes + seeds, 0, 0.01, 1, "per layer", NULL, err);
         }
     }
     if (st == AL_OK)
@@ -244,8 +248,8 @@ static al_status depth_study(al_study_env *env, al_study_result *res, const dept
                 study_put(w.text, STUDY_VERDICT_BYTES, &n, " At %d %s:%s", depth_list[k], v->layer_word, note);
         }
         study_put(w.text, STUDY_VERDICT_BYTES, &n, " The claim is the trend: a negative slope helps more as depth "
-                  "grows%s.\n\n%s\n\n", v->conv ? "; and the coefficients PReLU learns are as He et al. report" : "",
-                  w.claims);
+                  "grows%s.\n\n%s\n\n", v->conv ? " (the learned coefficients are set against He et al.'s report "
+                  "below)" : "", w.claims);
         double cw[AL_COMPARE_MAX_LAYERS], cs[AL_COMPARE_MAX_LAYERS];
         size_t layers = layer_slopes(runs[deep], (size_t)v->cs, epochs, cs, AL_COMPARE_MAX_LAYERS);
         if (v->cw >= 0)
@@ -297,19 +301,21 @@ al_status study_leaky_prelu_depth(al_study_env *env, al_study_result *res, al_er
     static const char *const acts[3] = {"ReLU()", "LeakyReLU()", "PReLU()"};
     static const int quick_depths[3] = {2, 8, 16}, full_depths[4] = {2, 4, 8, 16};
     static const double grid[4] = {0.003, 0.01, 0.03, 0.1};
-    depth_variant v = {acts, 3, -1, 2, quick_depths, full_depths, 3, 4, 4000, 10, 30, grid, 0, 64, 128,
+    depth_variant v = {acts, 3, -1, 2, quick_depths, full_depths, 3, 4, 4000, 10, 30, grid, 0, 64, 128, 0,
                        "hidden layers"};
     return depth_study(env, res, &v, err);
 }
 
-/* CNNs of `depth` 3x3 convolutions of 16 channels (32 full). */
+/* CNNs of `depth` 3x3 convolutions of 16 channels (32 full), batch 32: four
+ * times the steps of batch 128 for about the same work, so that the slopes
+ * have steps to learn in. */
 al_status study_leaky_prelu_depth_conv(al_study_env *env, al_study_result *res, al_error *err)
 {
     static const char *const quick_acts[4] = {"ReLU()", "LeakyReLU()", "PReLU(num_parameters=16)", "PReLU()"};
     static const char *const full_acts[4] = {"ReLU()", "LeakyReLU()", "PReLU(num_parameters=32)", "PReLU()"};
     static const int quick_depths[3] = {2, 4, 8}, full_depths[4] = {2, 4, 8, 16};
     static const double grid[4] = {0.003, 0.01, 0.03, 0.1};
-    depth_variant v = {STUDY_PICK(env, quick_acts, full_acts), 4, 2, 3, quick_depths, full_depths, 3, 4, 4000, 5,
-                       20, grid, 1, 16, 32, "conv layers"};
+    depth_variant v = {STUDY_PICK(env, quick_acts, full_acts), 4, 2, 3, quick_depths, full_depths, 3, 4, 4000, 4,
+                       20, grid, 1, 16, 32, 32, "conv layers"};
     return depth_study(env, res, &v, err);
 }

@@ -293,13 +293,33 @@ al_verdict al_study_verdict_selu(const char *const *inits, size_t n_inits, const
     return AL_VERDICT_NOT_SUPPORTED;
 }
 
-/* How one tested point of He et al.'s stands: the claim expects `direction`. */
-static void he_point(const char *what, const al_stats_comparison *c, int direction, double relevant,
+/* PReLU's initial coefficient (He et al.'s and the activation table's). */
+#define PRELU_START 0.25
+
+/* The largest distance of a layer's mean coefficient from PRELU_START. */
+static double moved(const double *v, size_t layers)
+{
+    double most = 0;
+    for (size_t l = 0; v && l < layers; l++)
+        most = fmax(most, fabs(v[l] - PRELU_START));
+    return most;
+}
+
+/* How one tested point of He et al.'s stands: the claim expects `direction`;
+ * `still` is how far the arm's coefficients moved when that is less than
+ * the point's relevant effect (then training was too short to test it), or
+ * a negative number. */
+static void he_point(const char *what, const al_stats_comparison *c, int direction, double relevant, double still,
                      const char *unit, char *out, size_t size, size_t *n)
 {
     if (!c)
         return;
     study_put(out, size, n, " %s: %+.3f%s%s, ", what, c->mean, *unit ? " " : "", unit);
+    if (still >= 0) {
+        study_put(out, size, n, "**undecided at this budget**: the layers' mean coefficients moved at most %.3f from "
+                  "their initial %.2f, too little training to show where they settle.", still, PRELU_START);
+        return;
+    }
     switch (al_study_finding(c, relevant)) {
     case AL_FINDING_DIFFERENT:
         study_put(out, size, n, "%s", (c->mean > 0) == (direction > 0) ? "**as they report**"
@@ -357,10 +377,12 @@ void al_study_prelu_he_text(const double *cw, const double *cs, size_t layers, i
         study_put(out, size, &n, " The first layer's %.3f is %s the deeper layers' mean %.3f.", cs[0],
                   cs[0] > deeper ? "above" : cs[0] < deeper ? "below" : "equal to", deeper);
     }
-    he_point("First layer minus the deeper layers' mean, channel-wise", first_cw, +1, relevant_first, "", out, size,
-             &n);
-    he_point("First layer minus the deeper layers' mean, channel-shared", first_cs, +1, relevant_first, "", out, size,
-             &n);
+    double cw_moved = moved(cw, layers), cs_moved = moved(cs, layers);
+    double cw_still = cw_moved < relevant_first ? cw_moved : -1, cs_still = cs_moved < relevant_first ? cs_moved : -1;
+    he_point("First layer minus the deeper layers' mean, channel-wise", first_cw, +1, relevant_first, cw_still, "",
+             out, size, &n);
+    he_point("First layer minus the deeper layers' mean, channel-shared", first_cs, +1, relevant_first, cs_still, "",
+             out, size, &n);
     he_point("Channel-wise coefficient per layer of depth (least-squares slope)", trend_cw, -1, relevant_trend,
-             "per layer", out, size, &n);
+             cw_still, "per layer", out, size, &n);
 }
