@@ -69,8 +69,8 @@ static const al_study studies[] = {
      "again later. Dose and response at 5 learning rates (3e-4 to 3e-2) on a validation split; each activation "
      "then at its own tuned rate, paired against ReLU: final test accuracy (reported first; 1 point matters) and "
      "the inactive fraction of the 48 channels (the claim: the others lose fewer; 5 % of channels matters), one "
-     "family, Holm. Not part of `make demo` (its CNNs would take it past its few minutes): run it by name.",
-     "10 seeds x 3 epochs on 4000 rows: a few minutes on 2 cores", "at least 10 seeds x 15 epochs on all rows",
+     "family, Holm.",
+     "10 seeds x 3 epochs on 4000 rows: about 2.5 minutes on 2 cores", "at least 10 seeds x 15 epochs on all rows",
      study_dead_units_conv},
     {"smoothness", "Smooth activations against ReLU",
      "Do smooth activations (**ELU**, **CELU**, **GELU**, **SiLU**, **Softplus**) train faster, or end higher, "
