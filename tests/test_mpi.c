@@ -439,13 +439,18 @@ static void job_killed(void)
     char line[2048], mpi[1024];
     snprintf(line, sizeof line, "%s " COMPARE_ARGS "%s --out failjob", mpirun_line(mpi, sizeof mpi, 2, ""), sizes);
     pid_t run = start("failjob", line);
-    long worker = 0;
+    long worker = 0, old = -1;
     double until = now() + 120;
-    /* a final job, so that the tuning still chooses the same rates */
+    /* a final job (so that the tuning still chooses the same rates), and a worker that has just started one:
+     * the one running when the count changes may be the one that has just saved its job */
     while (!worker && now() < until && waitpid(run, NULL, WNOHANG) == 0) {
-        if (count_jobs("failjob") >= 5)
-            worker = worker_of("failjob", 1);
-        pause_ms(5);
+        if (old < 0 && count_jobs("failjob") >= 5)
+            old = worker_of("failjob", 1);
+        else if (old >= 0) {
+            long w = worker_of("failjob", 1);
+            worker = w != old ? w : 0;
+        }
+        pause_ms(2);
     }
     CHECK(worker > 0, "no worker of rank 1 ran a final job");
     if (worker > 0)
