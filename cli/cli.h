@@ -214,8 +214,8 @@ int cli_cluster_start(const char *cmd, double rank_timeout_s, al_cluster **out);
 /* On rank 0 of several: when the launcher stops the job (SIGTERM), says that
  * the finished jobs are in dir and a re-run continues. */
 void cli_cluster_on_stop(const char *cmd, const al_cluster *c, const char *dir);
-/* For commands that do not share work: 2 after saying so (on rank 0) when
- * started as several MPI ranks, else 0. */
-int cli_cluster_refuse(const char *cmd);
+/* For commands that do not share work: when started as several MPI ranks,
+ * says on rank 0 that each rank runs the whole command. */
+void cli_cluster_note(const char *cmd);
 
 #endif

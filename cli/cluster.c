@@ -1,7 +1,7 @@
 /* MPI in the command line: compare and study join the MPI job when a
  * launcher started them (mpirun, srun); rank 0 says what to do when the
- * launcher stops the job; other commands refuse to run as several ranks,
- * since each rank would do all the work. */
+ * launcher stops the job; other commands say that each rank does all of
+ * their work (which a script may want: one training per rank). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,14 +50,10 @@ void cli_cluster_on_stop(const char *cmd, const al_cluster *c, const char *dir)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-int cli_cluster_refuse(const char *cmd)
+void cli_cluster_note(const char *cmd)
 {
     int rank = 0, ranks = al_cluster_launched(&rank);
-    if (ranks < 2)
-        return 0;
-    if (rank == 0)
-        fprintf(stderr, "actlab %s: started as one of %d MPI ranks, but only `actlab compare` and `actlab study` "
-                "share their work among ranks; each rank would run the whole command. Run it without mpirun or "
-                "srun (or with one rank).\n", cmd, ranks);
-    return 2;
+    if (ranks > 1 && rank == 0)
+        fprintf(stderr, "actlab %s: note: started as one of %d MPI ranks; only `actlab compare` and `actlab study` "
+                "share their work among ranks, so each rank runs this whole command on its own\n", cmd, ranks);
 }
