@@ -7,7 +7,8 @@
  * re-run on another number of ranks skips them and completes with equal
  * results; with mpirun --enable-recovery the others run on and the dead
  * rank's jobs are run by another; a job whose worker is killed is reported
- * failed while the others complete, and a re-run retries it. Skipped (exit
+ * failed while the others complete, and a re-run retries it. A rank running
+ * another comparison stops the run. Skipped (exit
  * 77) in a build without MPI or without mpirun. */
 #include <dirent.h>
 #include <errno.h>
@@ -476,13 +477,27 @@ static void job_killed(void)
     same_results("ref", "failjob");
 }
 
+static void other_comparison(void)
+{
+    CHECK_SECTION("a rank running another comparison stops the run, named");
+    char line[4096];
+    /* two programs in one MPI job: rank 1 with one seed less */
+    snprintf(line, sizeof line, "'%s' --oversubscribe --bind-to none -n 1 '%s' " COMPARE_ARGS "%s --out other : "
+             "-n 1 '%s' compare --acts ReLU,Tanh --train data.csv --seeds 4 --batch 32 --depths 2 --tune-lr 0.03,0.1 "
+             "%s --out other", AL_MPIEXEC, AL_CLI, sizes, AL_CLI, sizes);
+    CHECK(sh("other", line) != 0, "the run fails");
+    char *err = slurp("other.err");
+    CHECK(err && strstr(err, "rank 1 runs another comparison than rank 0"), "naming rank 1: %s", err ? err : "");
+    free(err);
+}
+
 static void other_commands(void)
 {
     CHECK_SECTION("commands that do not share work say that each rank runs all of it");
     char line[2048], mpi[1024];
     snprintf(line, sizeof line, "%s act list", mpirun_line(mpi, sizeof mpi, 2, ""));
-    CHECK(sh("other", line) == 0, "`act list` runs under 2 ranks");
-    char *err = slurp("other.err"), *out = slurp("other.out");
+    CHECK(sh("act", line) == 0, "`act list` runs under 2 ranks");
+    char *err = slurp("act.err"), *out = slurp("act.out");
     CHECK(err && strstr(err, "only `actlab compare` and `actlab study` share their work among ranks"),
           "and says so: %s", err ? err : "");
     const char *first = err ? strstr(err, "share their work") : NULL;
@@ -527,6 +542,7 @@ int main(void)
     rank_killed();
     rank_recovered();
     job_killed();
+    other_comparison();
     other_commands();
     int failed = CHECK_STATE->failures;
     if (!failed) {
