@@ -197,9 +197,28 @@ const char *cli_num(double v, char *buf, size_t size);
 
 /* ---- progress.c ---- */
 
+/* What the progress lines remember between events (zero-initialise). */
+typedef struct cli_progress {
+    int ranks;                    /* from the last PLAN: MPI ranks sharing the jobs */
+} cli_progress;
+
 /* Prints a comparison's or a study's progress events to stderr as
  * "compare: 2 arms x 5 seeds = ...", "[3/10] ReLU() seed 2: test acc ...",
- * "study: loading Fashion-MNIST from DIR" (an al_progress_fn; context unused). */
+ * "study: loading Fashion-MNIST from DIR" (an al_progress_fn; context: a
+ * cli_progress, or NULL). With several MPI ranks a job's line names its rank. */
 void cli_print_progress(const al_progress_event *event, void *context);
+
+/* ---- cluster.c: MPI ---- */
+
+/* Joins the MPI job when a launcher started this process (*out NULL
+ * otherwise); rank_timeout_s 0: the default. Prints why it cannot (on rank 0
+ * only) and returns the exit status; 0 when it worked. */
+int cli_cluster_start(const char *cmd, double rank_timeout_s, al_cluster **out);
+/* On rank 0 of several: when the launcher stops the job (SIGTERM), says that
+ * the finished jobs are in dir and a re-run continues. */
+void cli_cluster_on_stop(const char *cmd, const al_cluster *c, const char *dir);
+/* For commands that do not share work: when started as several MPI ranks,
+ * says on rank 0 that each rank runs the whole command. */
+void cli_cluster_note(const char *cmd);
 
 #endif

@@ -42,7 +42,11 @@ static const char usage_tail[] =
     "  --out DIR (actlab-compare)  job results, compare.json and compare.csv\n"
     "  --baseline N|NAME (0)   the arm others are tested against\n"
     "  --target ACC            test accuracy whose time to reach is reported (censored if never)\n"
-    "  --jobs N (cores)        worker processes   --report DIR  an HTML report   --quiet\n";
+    "  --jobs N (cores)        worker processes   --report DIR  an HTML report   --quiet\n"
+    "MPI (docs/cluster.md): `mpirun -n N actlab compare ...` shares the jobs among N ranks, each\n"
+    "running --jobs workers (default: its share of the machine's cores); rank 0 writes the results.\n"
+    "  --rank-timeout S (60)   with mpirun --enable-recovery: a rank silent this long is taken as\n"
+    "                          dead and its jobs go to the others\n";
 
 #define MAX_ITEMS 64
 
@@ -237,7 +241,7 @@ int cmd_compare(int argc, char **argv)
     a.width = 128;
     cli_data_args_init(&a.data, COMPARE_DATA);
     const char *opt_name = NULL;
-    double lr = NAN, momentum = NAN, wd = NAN;
+    double lr = NAN, momentum = NAN, wd = NAN, rank_timeout = 0;
     for (int i = 0; i < argc; i++) {
         const char *flag = argv[i];
         if (cli_is_help(flag)) {
@@ -343,6 +347,7 @@ int cmd_compare(int argc, char **argv)
         else if (strcmp(flag, "--momentum") == 0) rc = cli_double(cmd, flag, v, -INFINITY, INFINITY, &momentum);
         else if (strcmp(flag, "--weight-decay") == 0) rc = cli_double(cmd, flag, v, -INFINITY, INFINITY, &wd);
         else if (strcmp(flag, "--target") == 0) rc = cli_double_above(cmd, flag, v, 0, 1, &o.target);
+        else if (strcmp(flag, "--rank-timeout") == 0) rc = cli_double_above(cmd, flag, v, 0, 1e9, &rank_timeout);
         else
             return cli_usage_error(cmd, "unknown option '%s'", flag);
         if (rc)
@@ -387,9 +392,22 @@ int cmd_compare(int argc, char **argv)
     if (!isnan(lr)) o.optim.lr = lr;
     if (!isnan(momentum)) o.optim.momentum = momentum;
     if (!isnan(wd)) o.optim.weight_decay = wd;
+    cli_progress shown = {0};
     o.progress = cli_print_progress;
+    o.progress_context = &shown;
+    /* with MPI every rank loads the data and runs the comparison; rank 0 alone prints and writes */
+    al_cluster *cluster = NULL;
+    int rc = cli_cluster_start(cmd, rank_timeout, &cluster);
+    if (rc)
+        return rc;
+    int root = al_cluster_rank(cluster) == 0;
+    o.cluster = cluster;
+    o.quiet = o.quiet || !root;
+    if (!root)
+        a.report = NULL;
+    cli_cluster_on_stop(cmd, cluster, o.dir);
     cli_sets sets;
-    int rc = cli_load_sets(cmd, &a.data, NULL, o.quiet, &sets);
+    rc = cli_load_sets(cmd, &a.data, NULL, o.quiet, &sets);
     al_dataset *train = sets.train, *test = sets.test;
     al_compare *c = NULL;
     if (rc == 0) {
@@ -410,9 +428,11 @@ int cmd_compare(int argc, char **argv)
                 if (strcmp(al_compare_arm(c, i)->name, a.baseline) == 0)
                     found = i;
         if (found >= al_compare_arm_count(c)) {
-            fprintf(stderr, "actlab compare: --baseline '%s' is not an arm; the arms are:\n", a.baseline);
-            for (size_t i = 0; i < al_compare_arm_count(c); i++)
-                fprintf(stderr, "  %zu: %s\n", i, al_compare_arm(c, i)->name);
+            if (root) {
+                fprintf(stderr, "actlab compare: --baseline '%s' is not an arm; the arms are:\n", a.baseline);
+                for (size_t i = 0; i < al_compare_arm_count(c); i++)
+                    fprintf(stderr, "  %zu: %s\n", i, al_compare_arm(c, i)->name);
+            }
             rc = 2;
         } else {
             /* recreate with the baseline set (arms are cheap to build) */
@@ -425,7 +445,7 @@ int cmd_compare(int argc, char **argv)
     }
     if (rc == 0 && al_compare_run(c, train, test, &err) != AL_OK)
         rc = cli_fail_flags(cmd, &err, compare_flags);
-    if (rc == 0) {
+    if (rc == 0 && root) {
         al_compare_print_table(c, stdout);
         if (al_compare_write(c, &err) != AL_OK)
             rc = cli_fail_flags(cmd, &err, compare_flags);
@@ -441,5 +461,6 @@ int cmd_compare(int argc, char **argv)
     }
     al_compare_free(c);
     cli_sets_free(&sets);
+    al_cluster_free(cluster);
     return rc;
 }

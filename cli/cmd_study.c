@@ -23,6 +23,8 @@ static const char usage[] =
     "  --seeds K           seeds per arm instead of the budget's (at least 2)\n"
     "  --jobs N            worker processes (default: the number of cores)\n"
     "  --quiet             no progress on stderr\n"
+    "  --rank-timeout S    under MPI (`mpirun -n N actlab study ...`, docs/cluster.md): with mpirun\n"
+    "                      --enable-recovery, a rank silent this long is dead and its jobs go to others (60)\n"
     "data (the studies run on Fashion-MNIST, as their protocols say):\n";
 
 /* The flags of the option fields a library error may name. */
@@ -99,6 +101,7 @@ int cmd_study(int argc, char **argv)
         return cli_usage_error(cmd, "name a study, `all` or `list`");
     al_study_options o = al_study_options_default();
     const char *report_dir = NULL;
+    double rank_timeout = 0;
     const al_study **chosen = calloc(al_study_count() * (size_t)(argc + 1), sizeof *chosen);
     size_t n = 0;
     int rc = 0, want_list = 0;
@@ -139,6 +142,8 @@ int cmd_study(int argc, char **argv)
             } else if (strcmp(a, "--jobs") == 0) {
                 if ((rc = cli_long(cmd, a, v, 1, 1000, &x)) == 0)
                     o.jobs = (int)x;
+            } else if (strcmp(a, "--rank-timeout") == 0) {
+                rc = cli_double_above(cmd, a, v, 0, 1e9, &rank_timeout);
             } else
                 rc = cli_usage_error(cmd, "unknown option '%s'", a);
         } else if (strcmp(a, "list") == 0) {
@@ -166,6 +171,29 @@ int cmd_study(int argc, char **argv)
         free(chosen);
         return rc;
     }
+    /* --data fashion-mnist is the package's folder, as for train; a folder is taken as it is */
+    if (data_args.data && strcmp(data_args.data, "fashion-mnist") != 0) {
+        struct stat sb;
+        if (stat(data_args.data, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            free(chosen);
+            return cli_usage_error(cmd, "--data takes 'fashion-mnist' or a folder holding its files, got '%s'",
+                                   data_args.data);
+        }
+        o.data_dir = data_args.data;
+    }
+    /* with MPI every rank runs the studies (each comparison's jobs shared among them); rank 0 alone
+     * prints and writes */
+    al_cluster *cluster = NULL;
+    if ((rc = cli_cluster_start(cmd, rank_timeout, &cluster)) != 0) {
+        free(chosen);
+        return rc;
+    }
+    int root = al_cluster_rank(cluster) == 0;
+    o.cluster = cluster;
+    o.quiet = o.quiet || !root;
+    if (!root)
+        report_dir = NULL;
+    cli_cluster_on_stop(cmd, cluster, o.out_dir);
     al_error err = {0};
     al_report *report = NULL;
     /* the report folder is checked by writing a placeholder page before any training */
@@ -192,6 +220,7 @@ int cmd_study(int argc, char **argv)
         if (st != AL_OK) {
             al_report_free(report);
             free(chosen);
+            al_cluster_free(cluster);
             return cli_fail(cmd, &err);
         }
     }
@@ -200,21 +229,14 @@ int cmd_study(int argc, char **argv)
                 "seeds per arm, more epochs and a 7-point learning-rate grid: it may take hours on 2 cores. Finished "
                 "jobs are kept in %s, so an interrupted run continues where it stopped.\n", n, n == 1 ? "y" : "ies",
                 o.out_dir);
+    cli_progress shown = {0};
     o.progress = cli_print_progress;
-    /* --data fashion-mnist is the package's folder, as for train; a folder is taken as it is */
-    if (data_args.data && strcmp(data_args.data, "fashion-mnist") != 0) {
-        struct stat sb;
-        if (stat(data_args.data, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            free(chosen);
-            return cli_usage_error(cmd, "--data takes 'fashion-mnist' or a folder holding its files, got '%s'",
-                                   data_args.data);
-        }
-        o.data_dir = data_args.data;
-    }
+    o.progress_context = &shown;
     al_study_data *data = NULL;
     if (al_study_data_create(o.data_dir, &data, &err) != AL_OK) {
         al_report_free(report);
         free(chosen);
+        al_cluster_free(cluster);
         return cli_fail(cmd, &err);
     }
     al_study_result *results = calloc(n, sizeof *results);
@@ -238,7 +260,10 @@ int cmd_study(int argc, char **argv)
                 al_report_verdict(report, AL_VERDICT_INCONCLUSIVE, e.message, NULL);
         }
     }
-    if (results && ok) {
+    if (results && ok && !root) {
+        for (size_t i = 0; i < n; i++)
+            rc = ok[i] ? rc : 1;
+    } else if (results && ok) {
         printf("\nFindings (%s budget):\n", o.full ? "full" : "quick");
         for (size_t i = 0; i < n; i++) {
             if (!ok[i]) {
@@ -262,5 +287,6 @@ int cmd_study(int argc, char **argv)
     free(results);
     free(ok);
     free(chosen);
+    al_cluster_free(cluster);
     return rc;
 }

@@ -40,6 +40,8 @@ int main(int argc, char **argv)
         printf("actlab 0.1.0 (kernels: %s)\n", al_isa_name(AL_ISA_AUTO));
         return 0;
     }
+    if (strcmp(argv[1], "compare") != 0 && strcmp(argv[1], "study") != 0)
+        cli_cluster_note(argv[1]);
     if (strcmp(argv[1], "act") == 0)
         return cmd_act(argc - 2, argv + 2);
     if (strcmp(argv[1], "train") == 0)

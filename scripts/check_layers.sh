@@ -35,7 +35,7 @@ folder_of_public_header() {
     train.h) echo train ;;
     stats.h) echo stats ;;
     report.h | svg.h) echo report ;;
-    compare.h | study.h) echo study ;;
+    compare.h | study.h | cluster.h) echo study ;;
     serve.h) echo serve ;;
     actlab.h) echo all ;;
     *) echo "" ;;

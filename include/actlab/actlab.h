@@ -76,6 +76,7 @@
 #include "actlab/stats.h"
 #include "actlab/svg.h"
 #include "actlab/report.h"
+#include "actlab/cluster.h"
 #include "actlab/compare.h"
 #include "actlab/study.h"
 

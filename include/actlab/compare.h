@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "actlab/cluster.h"
 #include "actlab/data.h"
 #include "actlab/nn.h"
 #include "actlab/optim.h"
@@ -103,7 +104,8 @@ typedef enum al_progress_kind {
     AL_PROGRESS_JOB_FINISHED,  /* a job trained to its end: also accuracy, seconds */
     AL_PROGRESS_JOB_FAILED,    /* a job failed: also error */
     AL_PROGRESS_DATA_LOADING,  /* a study loads its data: name, path */
-    AL_PROGRESS_LR_CHOSEN      /* tuning chose an arm's learning rate: arm, name, lr, accuracy (validation) */
+    AL_PROGRESS_LR_CHOSEN,     /* tuning chose an arm's learning rate: arm, name, lr, accuracy (validation) */
+    AL_PROGRESS_RANK_LOST      /* an MPI rank holding jobs fell silent: rank, error; its jobs go to the others */
 } al_progress_kind;
 
 /* One progress event; the fields its kind does not name are zero / NULL.
@@ -112,14 +114,16 @@ typedef struct al_progress_event {
     al_progress_kind kind;
     size_t arms, seeds;        /* PLAN: the comparison's size */
     size_t jobs, done;         /* PLAN: arms x seeds, and how many DIR already holds */
-    int workers;               /* PLAN: worker processes */
+    int workers;               /* PLAN: worker processes (per rank, with MPI) */
+    int ranks;                 /* PLAN: MPI ranks sharing the jobs (1: this process alone) */
+    int rank;                  /* JOB_*: the rank running the job (0 without MPI); RANK_LOST: the rank */
     const char *path;          /* PLAN: the results folder; DATA_LOADING: the data folder */
     size_t finished, pending;  /* JOB_*: jobs ended in this run (this one included when it ended), of pending */
     size_t arm;                /* JOB_*: the arm's index */
     const char *name;          /* JOB_*: the arm's name; DATA_LOADING: the data set's ("Fashion-MNIST") */
     uint64_t seed;             /* JOB_*: the job's seed */
     double accuracy, seconds;  /* JOB_FINISHED: final test accuracy, wall seconds of the run */
-    const char *error;         /* JOB_FAILED: why */
+    const char *error;         /* JOB_FAILED, RANK_LOST: why */
     int tuning;                /* PLAN, JOB_*: 1 for the learning-rate tuning runs (on the validation split) */
     double lr;                 /* JOB_*, LR_CHOSEN: the run's learning rate */
 } al_progress_event;
@@ -132,7 +136,8 @@ typedef struct al_compare_options {
     long epochs;               /* (5) */
     size_t batch;              /* (128) */
     al_optim_options optim;    /* SGD lr 0.05 momentum 0.9 by default */
-    int jobs;                  /* worker processes (0: the number of cores) */
+    int jobs;                  /* worker processes (0: the CPUs this process may use; with MPI, per rank,
+                                * the machine's CPUs shared among its ranks unless each is bound to its own) */
     const char *dir;           /* where jobs and results go (required): DIR/jobs/..., DIR/compare.json, DIR/compare.csv */
     size_t baseline;           /* index of the baseline arm (0) */
     double target;             /* test accuracy to reach (NaN: none) */
@@ -164,6 +169,12 @@ typedef struct al_compare_options {
      * al_compare_run returns AL_ERR_INTERRUPTED; a re-run continues. */
     al_should_stop should_stop;
     void *stop_context;
+    /* MPI ranks to share the jobs with (NULL, or one rank: this process
+     * alone). Every rank then calls al_compare_run with the same comparison
+     * and data: rank 0 hands out the jobs, saves every result in DIR and
+     * sends them all back, so each rank returns the same results; progress is
+     * reported on rank 0 only. See cluster.h and docs/cluster.md. */
+    al_cluster *cluster;
 } al_compare_options;
 
 /* A unit is inactive on a sample when |f'| there is at most this fraction of
@@ -261,7 +272,8 @@ const al_arm *al_compare_arm(const al_compare *c, size_t index);
  * as diverged; one that fails otherwise is recorded with its error and
  * retried by a re-run; the others complete. When no final job trains to the
  * end, returns the first error. Progress goes to options.progress;
- * options.should_stop ends the run early. */
+ * options.should_stop ends the run early. With options.cluster, every rank
+ * calls it (collective) and the jobs are shared among the ranks. */
 al_status al_compare_run(al_compare *c, const al_dataset *train, const al_dataset *test, al_error *err);
 
 /* Results after al_compare_run: job (arm, seed index), and the arm summary. */
@@ -298,7 +310,8 @@ al_status al_compare_tune_chart(const al_compare *c, const char *title, al_chart
 /* The markdown table of the summaries (and the tuned learning rates). */
 void al_compare_print_table(const al_compare *c, FILE *out);
 /* Writes DIR/compare.json (everything, per seed and per epoch) and
- * DIR/compare.csv (one row per arm), atomically. */
+ * DIR/compare.csv (one row per arm), atomically; on an MPI rank other than
+ * 0 writes nothing (rank 0 writes them). */
 al_status al_compare_write(const al_compare *c, al_error *err);
 
 #ifdef __cplusplus

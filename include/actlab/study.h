@@ -24,7 +24,7 @@ extern "C" {
 typedef struct al_study_options {
     int full;                /* the full budget instead of the quick one */
     size_t seeds;            /* 0: the budget's; else at least 2 */
-    int jobs;                /* worker processes (0: the number of cores) */
+    int jobs;                /* worker processes (0: the CPUs this process may use; per rank with MPI) */
     const char *out_dir;     /* job results go to out_dir/NAME (required) */
     const char *data_dir;    /* Fashion-MNIST folder (NULL: AL_FASHION_MNIST_DIR) */
     int quiet;               /* 1: progress is not called */
@@ -32,6 +32,8 @@ typedef struct al_study_options {
     void *progress_context;
     al_should_stop should_stop; /* passed to each comparison (NULL: never stop) */
     void *stop_context;
+    al_cluster *cluster;     /* MPI ranks sharing each comparison's jobs (NULL: this process alone); every
+                              * rank runs the same studies, see compare.h */
 } al_study_options;
 
 /* What a study concluded. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actlab/cluster.h"
 #include "actlab/util.h"
 #include "study/compare_internal.h"
 
@@ -142,11 +143,10 @@ al_status al_compare_job_save(const al_compare *c, const al_job_spec *j, const a
     return write_json(path, job_json(c, j->tuning, j->lr_index, r), err);
 }
 
-int al_compare_job_load(const al_compare *c, const al_job_spec *spec, al_job_result *r)
+/* Reads a job's JSON (a job file's) into r when its key is this job's and it
+ * finished or diverged; 0 otherwise (r freed). Takes j's reference. */
+static int job_from_json(const al_compare *c, const al_job_spec *spec, json_t *j, al_job_result *r)
 {
-    char path[4200];
-    al_compare_job_path(c, spec, path, sizeof path);
-    json_t *j = json_load_file(path, 0, NULL);
     char *key = malloc(AL_COMPARE_KEY_BYTES);
     if (!j || !key) {
         json_decref(j);
@@ -195,6 +195,40 @@ int al_compare_job_load(const al_compare *c, const al_job_spec *spec, al_job_res
         al_job_result_free(r);
     json_decref(j);
     return ok;
+}
+
+int al_compare_job_load(const al_compare *c, const al_job_spec *spec, al_job_result *r)
+{
+    char path[4200];
+    al_compare_job_path(c, spec, path, sizeof path);
+    return job_from_json(c, spec, json_load_file(path, 0, NULL), r);
+}
+
+char *al_compare_job_text(const al_compare *c, const al_job_spec *j, const al_job_result *r)
+{
+    json_t *doc = r->done || r->diverged ? job_json(c, j->tuning, j->lr_index, r)
+                  : r->error[0]          ? json_pack("{s:s}", "failed", r->error)
+                                         : NULL;
+    if (!doc && !r->done && !r->diverged && !r->error[0])
+        return strdup("");
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(doc);
+    return text;
+}
+
+int al_compare_job_parse(const al_compare *c, const al_job_spec *j, const char *text, al_job_result *r)
+{
+    al_job_result_free(r);
+    if (!*text)
+        return 0;
+    json_t *doc = json_loads(text, 0, NULL);
+    const char *failed = json_string_value(json_object_get(doc, "failed"));
+    if (failed) {
+        al_compare_job_fail(c, j, failed);
+        json_decref(doc);
+        return 0;
+    }
+    return doc ? (job_from_json(c, j, doc, r) ? 1 : -1) : -1;
 }
 
 /* ---- the results ---- */
@@ -305,6 +339,8 @@ void al_compare_print_table(const al_compare *c, FILE *out)
 
 al_status al_compare_write(const al_compare *c, al_error *err)
 {
+    if (al_cluster_rank(c->o.cluster) != 0) /* rank 0 writes; every rank holds the same results */
+        return AL_OK;
     json_t *root = json_object(), *arms = json_array();
     if (!root || !arms) {
         json_decref(root);

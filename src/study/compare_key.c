@@ -24,7 +24,7 @@ static uint64_t mix(uint64_t h, uint64_t word, uint64_t mul)
     return h * 0x9E3779B97F4A7C15ULL;
 }
 
-static void hash_bytes(uint64_t lanes[2], const void *data, size_t n)
+void al_compare_hash(uint64_t lanes[2], const void *data, size_t n)
 {
     const unsigned char *p = data;
     size_t i = 0;
@@ -44,8 +44,8 @@ al_status al_compare_data_hash(const al_dataset *ds, char out[33], al_error *err
 {
     uint64_t lanes[2] = {0x243F6A8885A308D3ULL, 0x13198A2E03707344ULL};
     uint64_t head[3] = {al_dataset_count(ds), al_dataset_features(ds), (uint64_t)al_dataset_classes(ds)};
-    hash_bytes(lanes, head, sizeof head);
-    hash_bytes(lanes, al_dataset_feature_shape(ds), (size_t)al_dataset_feature_rank(ds) * sizeof(size_t));
+    al_compare_hash(lanes, head, sizeof head);
+    al_compare_hash(lanes, al_dataset_feature_shape(ds), (size_t)al_dataset_feature_rank(ds) * sizeof(size_t));
     /* the features as floats, a chunk of rows at a time: a dataset kept as
      * bytes hashes like the same values held as floats, without a float copy
      * of the whole set */
@@ -57,10 +57,10 @@ al_status al_compare_data_hash(const al_dataset *ds, char out[33], al_error *err
     for (size_t at = 0; at < n; at += chunk) {
         size_t k = n - at < chunk ? n - at : chunk;
         al_dataset_rows(ds, at, k, rows);
-        hash_bytes(lanes, rows, k * f * sizeof *rows);
+        al_compare_hash(lanes, rows, k * f * sizeof *rows);
     }
     free(rows);
-    hash_bytes(lanes, al_dataset_y(ds), n * sizeof(int32_t));
+    al_compare_hash(lanes, al_dataset_y(ds), n * sizeof(int32_t));
     snprintf(out, 33, "%016llx%016llx", (unsigned long long)lanes[0], (unsigned long long)lanes[1]);
     return AL_OK;
 }

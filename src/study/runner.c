@@ -5,19 +5,28 @@
  * its arm, seed and learning rate). Each worker saves its result file
  * (compare_io.c) or a .err file with its message; the parent reports
  * progress through the caller's callback and stops starting jobs when the
- * caller's should_stop says so. */
+ * caller's should_stop says so. With MPI ranks, runner_cluster.c shares the
+ * jobs out and this file's pieces run them on each rank. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
+#include "actlab/cluster.h"
 #include "actlab/util.h"
 #include "study/compare_internal.h"
+#include "study/cluster_internal.h"
 
 
 /* Where a failed job's message goes: its result file's name + ".err". */
@@ -46,7 +55,44 @@ static void worker(const al_compare *c, const al_job_spec *j)
     _exit(st == AL_OK ? 0 : 1);
 }
 
-static void job_failed(const al_compare *c, const al_job_spec *j, int status)
+pid_t al_compare_fork_job(const al_compare *c, const al_job_spec *j, al_error *err)
+{
+    fflush(NULL); /* nothing buffered is written twice */
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        al_error_set(err, AL_ERR_IO, "cannot start a worker process: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        if (c->o.cluster) {
+            /* the rank's SIGTERM handler (a message when the launcher stops the job) is the rank's */
+            signal(SIGTERM, SIG_DFL);
+#ifdef __linux__
+            /* an MPI rank's workers end with it: when the rank is killed its jobs go to others or to a
+             * re-run, and no process outlives the MPI job */
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent)
+                _exit(1);
+#endif
+        }
+        worker(c, j);
+    }
+    (void)parent;
+    return pid;
+}
+
+size_t al_compare_reaped(pid_t *pids, size_t total, pid_t pid)
+{
+    size_t k = 0;
+    while (k < total && pids[k] != pid)
+        k++;
+    if (k < total)
+        pids[k] = 0;
+    return k;
+}
+
+void al_compare_job_fail(const al_compare *c, const al_job_spec *j, const char *message)
 {
     al_job_result *r = j->result;
     al_job_result_free(r);
@@ -55,18 +101,28 @@ static void job_failed(const al_compare *c, const al_job_spec *j, int status)
     r->seed = j->seed;
     r->lr = j->lr;
     r->epochs = c->o.epochs;
+    snprintf(r->error, sizeof r->error, "%s", message);
+}
+
+int al_compare_job_ended(const al_compare *c, const al_job_spec *j, int status)
+{
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && al_compare_job_load(c, j, j->result))
+        return 1;
+    char message[sizeof j->result->error];
     if (WIFSIGNALED(status)) {
-        snprintf(r->error, sizeof r->error, "the worker was killed by signal %d", WTERMSIG(status));
-        return;
-    }
-    char path[4200], *text = NULL;
-    size_t n = 0;
-    job_error_path(c, j, path, sizeof path);
-    if (al_file_read_all(path, sizeof r->error - 1, &text, &n, NULL) == AL_OK && text) {
-        snprintf(r->error, sizeof r->error, "%s", text);
+        snprintf(message, sizeof message, "the worker was killed by signal %d", WTERMSIG(status));
+    } else {
+        char path[4200], *text = NULL;
+        size_t n = 0;
+        job_error_path(c, j, path, sizeof path);
+        if (al_file_read_all(path, sizeof message - 1, &text, &n, NULL) == AL_OK && text)
+            snprintf(message, sizeof message, "%s", text);
+        else
+            snprintf(message, sizeof message, "the worker exited with status %d", WEXITSTATUS(status));
         free(text);
-    } else
-        snprintf(r->error, sizeof r->error, "the worker exited with status %d", WEXITSTATUS(status));
+    }
+    al_compare_job_fail(c, j, message);
+    return 0;
 }
 
 static al_status make_dirs(const al_compare *c, al_error *err)
@@ -82,21 +138,29 @@ static al_status make_dirs(const al_compare *c, al_error *err)
     return AL_OK;
 }
 
-static int cores(void)
+int al_compare_workers(const al_compare *c)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    if (c->o.jobs > 0)
+        return c->o.jobs;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int usable = online > 0 ? (int)online : 1;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        usable = CPU_COUNT(&set) < usable ? CPU_COUNT(&set) : usable;
+    /* ranks that the launcher did not bind to CPUs of their own share the machine's */
+    if (c->o.cluster && al_cluster_size(c->o.cluster) > 1 && usable == online)
+        usable /= al_cluster_local_size(c->o.cluster);
+    return usable > 0 ? usable : 1;
 }
 
-static void report(const al_compare *c, const al_progress_event *ev)
+void al_compare_report(const al_compare *c, const al_progress_event *ev)
 {
-    if (c->o.progress && !c->o.quiet)
+    if (c->o.progress && !c->o.quiet && al_cluster_rank(c->o.cluster) == 0)
         c->o.progress(ev, c->o.progress_context);
 }
 
-/* A JOB_* event for job j. */
-static al_progress_event job_event(const al_compare *c, al_progress_kind kind, const al_job_spec *j,
-                                   size_t finished, size_t pending)
+al_progress_event al_compare_job_event(const al_compare *c, al_progress_kind kind, const al_job_spec *j,
+                                       size_t finished, size_t pending, int rank)
 {
     al_progress_event ev;
     memset(&ev, 0, sizeof ev);
@@ -108,12 +172,42 @@ static al_progress_event job_event(const al_compare *c, al_progress_kind kind, c
     ev.pending = pending;
     ev.tuning = j->tuning;
     ev.lr = j->lr;
+    ev.rank = rank;
+    const al_job_result *r = j->result;
+    if (kind == AL_PROGRESS_JOB_FINISHED && r->epochs > 0 && r->test_acc) {
+        ev.accuracy = r->test_acc[r->epochs - 1];
+        ev.seconds = r->seconds[r->epochs - 1];
+    } else if (kind == AL_PROGRESS_JOB_FAILED)
+        ev.error = r->error;
     return ev;
 }
 
-static int stop_requested(const al_compare *c)
+al_progress_event al_compare_plan_event(const al_compare *c, size_t total, size_t pending, int workers, int tuning)
+{
+    al_progress_event plan;
+    memset(&plan, 0, sizeof plan);
+    plan.kind = AL_PROGRESS_PLAN;
+    plan.arms = c->n_arms;
+    plan.seeds = tuning ? c->o.tune_seeds * c->o.n_tune_lrs : c->o.seeds;
+    plan.jobs = total;
+    plan.done = total - pending;
+    plan.workers = workers;
+    plan.ranks = al_cluster_size(c->o.cluster);
+    plan.path = c->dir;
+    plan.tuning = tuning;
+    return plan;
+}
+
+int al_compare_stop_requested(const al_compare *c)
 {
     return c->o.should_stop && c->o.should_stop(c->o.stop_context);
+}
+
+al_status al_compare_stopped(const al_compare *c, size_t done, size_t total, int tuning, al_error *err)
+{
+    return al_error_set(err, AL_ERR_INTERRUPTED, "stopped on request with %zu of %zu %sjobs done (each saved in "
+                        "'%s'); running the same comparison again continues from there", done, total,
+                        tuning ? "tuning " : "", c->dir);
 }
 
 /* Runs the specs whose results are not already saved, `workers` at a time;
@@ -129,39 +223,35 @@ static al_status run_specs(al_compare *c, al_job_spec *specs, size_t total, int 
         free(pids);
         return al_error_set(err, AL_ERR_NOMEM, "out of memory");
     }
+    /* with MPI, rank 0's folder says what is done; the others get every result from it */
+    int leader = al_cluster_rank(c->o.cluster) == 0;
     for (size_t j = 0; j < total; j++) {
         al_job_result_free(specs[j].result);
-        if (!al_compare_job_load(c, &specs[j], specs[j].result))
+        if (leader && !al_compare_job_load(c, &specs[j], specs[j].result))
             todo[pending++] = j;
     }
-    int workers = c->o.jobs > 0 ? c->o.jobs : cores();
-    al_progress_event plan;
-    memset(&plan, 0, sizeof plan);
-    plan.kind = AL_PROGRESS_PLAN;
-    plan.arms = c->n_arms;
-    plan.seeds = tuning ? c->o.tune_seeds * c->o.n_tune_lrs : c->o.seeds;
-    plan.jobs = total;
-    plan.done = total - pending;
-    plan.workers = workers;
-    plan.path = c->dir;
-    plan.tuning = tuning;
-    report(c, &plan);
+    if (al_cluster_size(c->o.cluster) > 1) {
+        st = al_compare_run_cluster(c, specs, total, todo, pending, tuning, err);
+        free(todo);
+        free(pids);
+        return st;
+    }
+    int workers = al_compare_workers(c);
+    al_progress_event plan = al_compare_plan_event(c, total, pending, workers, tuning);
+    al_compare_report(c, &plan);
     size_t next = 0, running = 0, finished = 0;
     int stopping = 0;
     while (st == AL_OK && ((next < pending && !stopping) || running > 0)) {
-        stopping = stopping || stop_requested(c);
+        stopping = stopping || al_compare_stop_requested(c);
         while (!stopping && running < (size_t)workers && next < pending) {
             const al_job_spec *j = &specs[todo[next]];
-            al_progress_event ev = job_event(c, AL_PROGRESS_JOB_STARTED, j, finished, pending);
-            report(c, &ev);
-            fflush(NULL); /* nothing buffered is written twice */
-            pid_t pid = fork();
+            al_progress_event ev = al_compare_job_event(c, AL_PROGRESS_JOB_STARTED, j, finished, pending, 0);
+            al_compare_report(c, &ev);
+            pid_t pid = al_compare_fork_job(c, j, err);
             if (pid < 0) {
-                st = al_error_set(err, AL_ERR_IO, "cannot start a worker process: %s", strerror(errno));
+                st = err ? err->status : AL_ERR_IO;
                 break;
             }
-            if (pid == 0)
-                worker(c, j);
             pids[todo[next]] = pid;
             next++;
             running++;
@@ -176,27 +266,16 @@ static al_status run_specs(al_compare *c, al_job_spec *specs, size_t total, int 
             st = al_error_set(err, AL_ERR_IO, "waiting for workers: %s", strerror(errno));
             break;
         }
-        size_t k = 0;
-        while (k < total && pids[k] != done)
-            k++;
+        size_t k = al_compare_reaped(pids, total, done);
         if (k == total)
             continue;
-        pids[k] = 0;
         running--;
         finished++;
         const al_job_spec *j = &specs[k];
-        al_job_result *r = j->result;
-        int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && al_compare_job_load(c, j, r);
-        if (!ok)
-            job_failed(c, j, status);
-        al_progress_event ev = job_event(c, ok && r->done ? AL_PROGRESS_JOB_FINISHED : AL_PROGRESS_JOB_FAILED, j,
-                                         finished, pending);
-        if (ok && r->done) {
-            ev.accuracy = r->test_acc[r->epochs - 1];
-            ev.seconds = r->seconds[r->epochs - 1];
-        } else
-            ev.error = r->error;
-        report(c, &ev);
+        int ok = al_compare_job_ended(c, j, status) && j->result->done;
+        al_progress_event ev = al_compare_job_event(c, ok ? AL_PROGRESS_JOB_FINISHED : AL_PROGRESS_JOB_FAILED, j,
+                                                    finished, pending, 0);
+        al_compare_report(c, &ev);
     }
     /* on an error, wait for the workers still running */
     for (size_t k = 0; k < total; k++)
@@ -207,9 +286,7 @@ static al_status run_specs(al_compare *c, al_job_spec *specs, size_t total, int 
     free(todo);
     free(pids);
     if (st == AL_OK && stopping && next < pending)
-        st = al_error_set(err, AL_ERR_INTERRUPTED, "stopped on request with %zu of %zu %s jobs done (each saved in "
-                          "'%s'); running the same comparison again continues from there",
-                          total - pending + finished, total, tuning ? "tuning" : "", c->dir);
+        st = al_compare_stopped(c, total - pending + finished, total, tuning, err);
     return st;
 }
 
@@ -309,7 +386,7 @@ static al_status tune(al_compare *c, const al_dataset *part, const al_dataset *v
         ev.lr = c->arms[arm].lr;
         ev.accuracy = c->tune_scores[from * L + best];
         ev.tuning = 1;
-        report(c, &ev);
+        al_compare_report(c, &ev);
     }
     return st;
 }

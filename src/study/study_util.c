@@ -134,6 +134,7 @@ al_status study_compare(al_study_env *env, const char *sub, al_compare_factors *
     o->progress_context = env->o.progress_context;
     o->should_stop = env->o.should_stop;
     o->stop_context = env->o.stop_context;
+    o->cluster = env->o.cluster;
     st = al_compare_create(f, o, out, err);
     if (st == AL_OK)
         st = al_compare_run(*out, train, test, err);
