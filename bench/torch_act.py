@@ -16,6 +16,10 @@ or y, read dy, write dx), after a '#' line naming the torch version and threads.
 module (both GELUs for `GELU`), a full spec such as `GELU(approximate='tanh')`
 selects just that one.
 
+Cache state: before every timed call a scratch tensor of twice the
+last-level cache (--evict-mib overrides, 0 turns it off) is read and written,
+as bench/act.c does, so both sides start each call with operands in memory.
+
 Memory: torch allocates every output afresh and glibc hands blocks this large
 back to the kernel on free, so by default each call would page-fault its whole
 output in again -- in a VM that costs more than the activation (all of them
@@ -103,7 +107,24 @@ def _minflt():
         return None
 
 
-def best_of(fn, repeat, out_bytes, adaptive=True):
+def llc_bytes():
+    """The largest cache's size in bytes from sysfs, 0 if unknown."""
+    best = 0
+    for i in range(8):
+        try:
+            with open("/sys/devices/system/cpu/cpu0/cache/index%d/size" % i) as f:
+                v = f.read().strip()
+        except OSError:
+            break
+        mult = {"K": 1 << 10, "M": 1 << 20}.get(v[-1:], 1)
+        try:
+            best = max(best, int(v.rstrip("KM")) * mult)
+        except ValueError:
+            pass
+    return best
+
+
+def best_of(fn, repeat, out_bytes, adaptive=True, before=None):
     """Min time of `repeat` calls after warm-up. The warm-up is one call, or
     more (up to 10) while a call still page-faults in a sizeable part of its
     output: glibc keeps growing the heap for the first few calls of a new
@@ -117,6 +138,8 @@ def best_of(fn, repeat, out_bytes, adaptive=True):
             break
     best = float("inf")
     for _ in range(repeat):
+        if before is not None:
+            before()
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
@@ -129,6 +152,8 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", default="", help="comma-separated names or specs")
+    ap.add_argument("--evict-mib", type=int, default=-1,
+                    help="MiB read and written before each timed call (default: twice the last-level cache)")
     ap.add_argument("--fresh-memory", action="store_true",
                     help="keep glibc's default malloc (outputs page-faulted in each call)")
     args = ap.parse_args()
@@ -153,9 +178,12 @@ def main():
     torch.set_num_threads(args.threads)
     cap = [l.split(":", 1)[1].strip() for l in torch.__config__.show().splitlines()
            if "CPU capability" in l]
-    print("# torch %s threads %d n %d repeat %d cpu_capability %s memory %s"
+    ev_bytes = args.evict_mib << 20 if args.evict_mib >= 0 else 2 * llc_bytes()
+    scratch = torch.zeros(ev_bytes // 4, dtype=torch.float32) if ev_bytes else None
+    evict = (lambda: scratch.add_(1.0)) if scratch is not None else None
+    print("# torch %s threads %d n %d repeat %d cpu_capability %s memory %s evict %d MiB"
           % (torch.__version__, torch.get_num_threads(), args.n, args.repeat,
-             cap[0] if cap else "?", "fresh" if args.fresh_memory else "reused"))
+             cap[0] if cap else "?", "fresh" if args.fresh_memory else "reused", ev_bytes >> 20))
     sys.stdout.flush()
 
     gen = torch.Generator().manual_seed(0)
@@ -190,13 +218,13 @@ def main():
 
         adaptive = not args.fresh_memory
         with torch.no_grad():
-            t_fwd = best_of(lambda m=m, x=x: m(x), args.repeat, 4 * cnt, adaptive)
+            t_fwd = best_of(lambda m=m, x=x: m(x), args.repeat, 4 * cnt, adaptive, evict)
 
         xg = x.detach().clone().requires_grad_(True)
         yg = m(xg)
         t_bwd = best_of(
             lambda yg=yg, xg=xg, dy=dy: torch.autograd.grad(yg, xg, dy, retain_graph=True),
-            args.repeat, 4 * cnt, adaptive)
+            args.repeat, 4 * cnt, adaptive, evict)
         xg = yg = None                    # free the graph before the next spec
 
         print("%s\t%.3f\t%.3f" % (spec, 8.0 * cnt / t_fwd / 1e9,
