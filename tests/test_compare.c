@@ -16,6 +16,7 @@
 #include "actlab/actlab.h"
 #include "actlab/compare.h"
 #include "check.h"
+#include "study/study_internal.h"
 
 static al_dataset *blobs(size_t n, uint64_t seed)
 {
@@ -171,6 +172,23 @@ int main(void)
         CHECK_NEAR(S->diff, -B->acc_mean, 1e-12, 0, "the paired difference scores the diverged seeds 0");
         CHECK(isfinite(S->p) && S->p > 0, "and they are tested: p %g", S->p);
     }
+    /* a study's verdict text names the arms whose seeds did not train to the end, with counts */
+    char notes[2048] = "";
+    size_t nn = 0;
+    study_run_notes(fail, notes, sizeof notes, &nn);
+    size_t named = 0;
+    for (size_t arm = 0; arm < 4; arm++) {
+        const al_arm *a = al_compare_arm(fail, arm);
+        const al_arm_summary *S = al_compare_summary(fail, arm);
+        char want[512];
+        snprintf(want, sizeof want, "%s: %zu of 3 diverged", a->name, S->diverged);
+        if (S->diverged) {
+            named++;
+            CHECK(strstr(notes, want) != NULL, "the study note names '%s': %s", want, notes);
+        } else
+            CHECK(strstr(notes, want) == NULL, "an arm without divergences gets no count: %s", notes);
+    }
+    CHECK(named > 0 && strstr(notes, "each scores 0") != NULL, "%zu arms diverged; note: %s", named, notes);
 
     CHECK_SECTION("bad input");
     al_compare_factors f;

@@ -97,6 +97,14 @@ static void test_claims(void)
     items[2].direction = 0;
     c[0] = cmp(0.001, 0.003, -0.004, 0.006, 0.5, 0.004);
     v = al_study_verdict_claim(items, c, 3, out, sizeof out);
+    /* the third, descriptive (direction 0), differs: the wording must not say none does */
+    CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "**Not supported**: none of the 2 comparisons bearing on the "
+                                                       "claim differs, and each could have detected") != NULL,
+          "%s", out);
+    /* with every comparison bearing on the claim */
+    items[2].direction = +1;
+    c[2] = cmp(0.001, 0.003, -0.004, 0.006, 0.5, 0.004);
+    v = al_study_verdict_claim(items, c, 3, out, sizeof out);
     CHECK(v == AL_VERDICT_NOT_SUPPORTED && strstr(out, "**Not supported**: no comparison differs, and each could "
                                                        "have detected") != NULL, "%s", out);
     /* one could not: inconclusive, with the largest detectable effect */

@@ -117,7 +117,7 @@ al_status study_zero_centering(al_study_env *env, al_study_result *res, al_error
             char note[1024];
             size_t m = 0;
             note[0] = '\0';
-            study_edge_note(k == 0 ? centred : runs[k - 1], note, sizeof note, &m);
+            study_run_notes(k == 0 ? centred : runs[k - 1], note, sizeof note, &m);
             if (m)
                 study_put(w.text, STUDY_VERDICT_BYTES, &n, " (%s)%s", runs_named[k], note);
         }

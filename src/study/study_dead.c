@@ -115,7 +115,7 @@ static al_status dead_units(al_study_env *env, al_study_result *res, const dead_
                       acts[a], 100 * S->acc_mean, S->lr, 100 * S->inactive_final, v->unit);
         }
         study_put(w.text, STUDY_VERDICT_BYTES, &n, ".");
-        study_edge_note(c, w.text, STUDY_VERDICT_BYTES, &n);
+        study_run_notes(c, w.text, STUDY_VERDICT_BYTES, &n);
         study_put(w.text, STUDY_VERDICT_BYTES, &n, " Paired against ReLU (one family of %zu):\n\n%s\n\n", w.fam.m,
                   w.claims);
         study_put(w.text, STUDY_VERDICT_BYTES, &n, "**Dose and response** (the tuning runs: inactive %s and "

@@ -243,7 +243,7 @@ static al_status depth_study(al_study_env *env, al_study_result *res, const dept
             char note[1024];
             size_t nn = 0;
             note[0] = '\0';
-            study_edge_note(runs[k], note, sizeof note, &nn);
+            study_run_notes(runs[k], note, sizeof note, &nn);
             if (nn)
                 study_put(w.text, STUDY_VERDICT_BYTES, &n, " At %d %s:%s", depth_list[k], v->layer_word, note);
         }

@@ -226,7 +226,7 @@ al_status study_arms_table(al_study_env *env, const al_compare *c, const char *c
     return st;
 }
 
-void study_edge_note(const al_compare *c, char *out, size_t size, size_t *n)
+void study_run_notes(const al_compare *c, char *out, size_t size, size_t *n)
 {
     const char *sep = " Learning rates chosen at the edge of the grid (a better one may lie outside it):";
     for (size_t a = 0; a < al_compare_arm_count(c); a++)
@@ -235,6 +235,21 @@ void study_edge_note(const al_compare *c, char *out, size_t size, size_t *n)
             sep = ",";
         }
     if (*sep == ',')
+        study_put(out, size, n, ".");
+    sep = " Seeds that did not train to the end (each scores 0, the worst, in the paired tests):";
+    for (size_t a = 0; a < al_compare_arm_count(c); a++) {
+        const al_arm_summary *S = al_compare_summary(c, a);
+        size_t seeds = S->ok + S->diverged + S->failed;
+        if (!S->diverged && !S->failed)
+            continue;
+        study_put(out, size, n, "%s %s:", sep, al_compare_arm(c, a)->name);
+        if (S->diverged)
+            study_put(out, size, n, " %zu of %zu diverged", S->diverged, seeds);
+        if (S->failed)
+            study_put(out, size, n, "%s %zu of %zu failed", S->diverged ? "," : "", S->failed, seeds);
+        sep = ";";
+    }
+    if (*sep == ';')
         study_put(out, size, n, ".");
 }
 

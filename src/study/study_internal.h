@@ -136,8 +136,9 @@ al_status study_epochs_chart(const al_compare *c, const size_t *arms, size_t n, 
 /* The per-arm table of a comparison: lr, seeds, accuracy, training accuracy, paired difference with both
  * intervals, p (Holm within the comparison), time to target, dead, s/run. */
 al_status study_arms_table(al_study_env *env, const al_compare *c, const char *caption, al_error *err);
-/* Appends a sentence naming the arms of c whose tuned rate sits at the grid's edge (nothing when none does). */
-void study_edge_note(const al_compare *c, char *out, size_t size, size_t *n);
+/* Appends a sentence naming the arms of c whose tuned rate sits at the grid's edge, and one naming the arms
+ * with seeds that diverged or failed, with their counts (nothing when neither applies). */
+void study_run_notes(const al_compare *c, char *out, size_t size, size_t *n);
 /* The learning-rate curves of a tuned comparison, as a figure (nothing without tuning). */
 al_status study_tune_chart(al_study_env *env, const al_compare *c, const char *title, al_error *err);
 /* The family's comparisons as a table. */

@@ -135,8 +135,11 @@ al_status study_kink(al_study_env *env, al_study_result *res, al_error *err)
         for (int l = 0, k = 0; l < layers; l++)
             if (isfinite(hits[0][l]) && seen[0][l] > 0)
                 study_put(w.text, STUDY_VERDICT_BYTES, &n, "%s L%d %.0f", k++ ? "," : "", l, hits[0][l] / (double)seeds);
-        study_put(w.text, STUDY_VERDICT_BYTES, &n, " (%.0f in all, of %.3g; kink 0.5: %.0f, kink 1: %.0f).\n\n", hn, sn,
+        study_put(w.text, STUDY_VERDICT_BYTES, &n, " (%.0f in all, of %.3g; kink 0.5: %.0f, kink 1: %.0f).", hn, sn,
                   total(hits[1], layers), total(hits[2], layers));
+        study_run_notes(common, w.text, STUDY_VERDICT_BYTES, &n);
+        study_run_notes(narrow, w.text, STUDY_VERDICT_BYTES, &n);
+        study_put(w.text, STUDY_VERDICT_BYTES, &n, "\n\n");
         if (hn == 0 && total(hits[1], layers) == 0 && total(hits[2], layers) == 0) {
             study_put(w.text, STUDY_VERDICT_BYTES, &n, "No zero was hit here either: **untestable in this regime**.");
             kind = AL_VERDICT_INCONCLUSIVE;

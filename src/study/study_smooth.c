@@ -131,7 +131,7 @@ al_status study_smoothness(al_study_env *env, al_study_result *res, al_error *er
                   "every kink): higher final accuracy or lower mean training loss than ReLU. SELU is reported but not "
                   "counted (its f' jumps at 0, from %.4f to %.4f).", 1.0507009873554805 * 1.6732632423543772,
                   1.0507009873554805);
-        study_edge_note(c, w.text, STUDY_VERDICT_BYTES, &n);
+        study_run_notes(c, w.text, STUDY_VERDICT_BYTES, &n);
         study_put(w.text, STUDY_VERDICT_BYTES, &n, "\n\n%s\n\n", w.claims);
         study_put(w.text, STUDY_VERDICT_BYTES, &n, "Published: Hendrycks and Gimpel (GELU, 2016) report \"performance "
                   "improvements across all considered computer vision, natural language processing, and speech "

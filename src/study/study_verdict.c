@@ -172,9 +172,19 @@ al_verdict al_study_verdict_claim(const al_claim_item *items, const al_stats_com
         study_put(out, size, &n, ".");
         return AL_VERDICT_NOT_SUPPORTED;
     }
+    /* comparisons of direction 0 describe; they do not bear on the claim */
+    size_t bearing = 0;
+    for (size_t i = 0; i < m; i++)
+        bearing += items[i].direction != 0;
+    char none[128];
+    if (bearing == m)
+        snprintf(none, sizeof none, "no comparison differs");
+    else
+        snprintf(none, sizeof none, "none of the %zu comparison%s bearing on the claim differs", bearing,
+                 bearing == 1 ? "" : "s");
     if (open == 0) {
-        study_put(out, size, &n, "**Not supported**: no comparison differs, and each could have detected the "
-                  "smallest effect that matters for it.");
+        study_put(out, size, &n, "**Not supported**: %s, and each could have detected the "
+                  "smallest effect that matters for it.", none);
         return AL_VERDICT_NOT_SUPPORTED;
     }
     const al_claim_item *w = &items[widest];
@@ -184,9 +194,9 @@ al_verdict al_study_verdict_claim(const al_claim_item *items, const al_stats_com
                   AL_STUDY_ALPHA / (double)m);
     else
         study_put(out, size, &n, "**Inconclusive at this budget** (could detect >= %.*f %s; %.*f %s would matter): "
-                  "no comparison differs, but %zu could not have shown an effect that matters.",
+                  "%s, but %zu could not have shown an effect that matters.",
                   decimals(w->relevant * w->scale), c[widest].mde * w->scale, w->unit,
-                  decimals(w->relevant * w->scale), w->relevant * w->scale, w->unit, open);
+                  decimals(w->relevant * w->scale), w->relevant * w->scale, w->unit, none, open);
     return AL_VERDICT_INCONCLUSIVE;
 }
 
