@@ -24,7 +24,7 @@ timing=$( { time "$actlab" study "${studies[@]}" --out "$out/jobs" --report "$ou
 echo
 echo "The demo took $timing. Report: $out/report/index.html"
 echo "Each study: \`$actlab study list\`; larger budgets: \`$actlab study NAME --full\` (hours);"
-echo "the CNN depth study: \`$actlab study leaky-prelu-depth-conv\` (about 10 minutes)."
+echo "the CNN depth study: \`$actlab study leaky-prelu-depth-conv\` (3 to 10 minutes on 2 cores, by their load)."
 echo
 echo "Next, watch a network learn in your browser (every activation, dead units, the kink):"
 echo "    $actlab serve        # then open http://127.0.0.1:8080/"

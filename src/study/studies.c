@@ -122,7 +122,7 @@ static const al_study studies[] = {
      "the layer's place (0.01 per layer matters), counted in the family and set against their report beside the "
      "verdict (undecided when an arm's coefficients moved less than 0.05 from 0.25: too little training). One "
      "family, Holm. Not part of `make demo` (its CNNs would take it past its few minutes): run it by name.",
-     "11 seeds x 4 epochs on 4000 rows: about 10 minutes on 2 cores", "at least 13 seeds x 20 epochs on all rows",
+     "11 seeds x 4 epochs on 4000 rows: 3 to 10 minutes on 2 cores", "at least 13 seeds x 20 epochs on all rows",
      study_leaky_prelu_depth_conv},
     {"zero-centering", "Zero-centred activations",
      "Does centring the activations speed training (tanh against the logistic sigmoid), how centred are the "
