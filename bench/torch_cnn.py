@@ -24,7 +24,7 @@ import statistics
 import sys
 import time
 
-from torch_mlp import DATA, openblas, read_idx  # the same reader and OpenBLAS handle
+from torch_mlp import DATA, import_torch, read_idx  # the same reader, threads and OpenBLAS handle
 
 
 def main():
@@ -35,18 +35,9 @@ def main():
     ap.add_argument("--infer-passes", type=int, default=2)
     ap.add_argument("--data", default=DATA)
     a = ap.parse_args()
-    os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
-    os.environ["OMP_NUM_THREADS"] = str(a.threads)
-    try:
-        import torch
-    except ImportError:
-        print("# PyTorch not found (apt-get install python3-torch): no baseline")
+    torch, blas = import_torch(a.threads)
+    if torch is None:
         return 0
-    torch.set_num_threads(a.threads)
-    blas = openblas()
-    if blas is not None:
-        blas.openblas_set_num_threads(a.threads)
-    torch.manual_seed(0)
 
     def images(name):
         raw, dims = read_idx(os.path.join(a.data, name))

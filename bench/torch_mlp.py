@@ -44,6 +44,26 @@ def openblas():
         return None
 
 
+def import_torch(threads):
+    """Imports torch with `threads` threads for OpenMP and for the OpenBLAS it
+    loaded (environment before the import, openblas_set_num_threads after it),
+    seeded 0. Returns (torch, the OpenBLAS handle or None); (None, None) with a
+    '#' line printed when torch is missing."""
+    os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    try:
+        import torch
+    except ImportError:
+        print("# PyTorch not found (apt-get install python3-torch): no baseline")
+        return None, None
+    torch.set_num_threads(threads)
+    blas = openblas()
+    if blas is not None:
+        blas.openblas_set_num_threads(threads)
+    torch.manual_seed(0)
+    return torch, blas
+
+
 def loaded_libraries(words):
     """The shared libraries this process has mapped whose names hold one of words."""
     found = set()
@@ -72,18 +92,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--data", default=DATA)
     a = ap.parse_args()
-    os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
-    os.environ["OMP_NUM_THREADS"] = str(a.threads)
-    try:
-        import torch
-    except ImportError:
-        print("# PyTorch not found (apt-get install python3-torch): no baseline")
+    torch, blas = import_torch(a.threads)
+    if torch is None:
         return 0
-    torch.set_num_threads(a.threads)
-    blas = openblas()
-    if blas is not None:
-        blas.openblas_set_num_threads(a.threads)
-    torch.manual_seed(0)
 
     images, dims = read_idx(os.path.join(a.data, "train-images-idx3-ubyte.gz"))
     labels, _ = read_idx(os.path.join(a.data, "train-labels-idx1-ubyte.gz"))
